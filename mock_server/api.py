@@ -1,0 +1,205 @@
+"""The model API under ``/v2`` (research §A.2-A.3): inference, multi-model inference, similarity, models.
+
+Order of checks on every call: bearer authentication (401), the model (404, or 400 when archived), then
+the body (415, 400).  Documented limits: 8 texts per inference call, 200 texts per similarity call (both
+sets together), 10,000 characters per text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .api_errors import ApiError
+from .bearer import authenticate_bearer
+from .config import ModelConfig
+from .forms import BodyTooLarge, read_body
+from .models import classify, filter_predictions, similarity
+from .state import MockState
+
+__all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inference_endpoint", "similarity_endpoint"]
+
+MAX_TEXTS_PER_INFERENCE = 8
+MAX_TEXTS_PER_SIMILARITY = 200
+MAX_TEXT_CHARS = 10_000
+
+
+def _state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+def _bad(error_code: str, message: str) -> ApiError:
+    return ApiError(400, error_code, message)
+
+
+def _model(state: MockState, model_id: str) -> ModelConfig:
+    model = state.config.model(model_id)
+    if model is None:
+        raise ApiError(404, "MODEL_NOT_FOUND", f"Model {model_id!r} was not found.")
+    if model.status == "archived":
+        raise _bad("MODEL_ARCHIVED", "Model is archived")  # documented scenario, research §A.3
+    return model
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request body as JSON with Content-Type: application/json.")
+    try:
+        raw = await read_body(request, _state(request).config.max_body_bytes)
+    except BodyTooLarge as exc:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {exc.limit} bytes.") from None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise _bad("MALFORMED_JSON", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise _bad("INVALID_FIELD_TYPE", "The request body must be a JSON object.")
+    return body
+
+
+def _texts(value: object, field: str, limit: int) -> list[str]:
+    if value is None:
+        raise _bad("MISSING_REQUIRED_FIELD", f"{field} field is required")
+    if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
+        raise _bad("INVALID_FIELD_TYPE", f"{field} must be a list of strings.")
+    if not value:
+        raise _bad("INVALID_FIELD_VALUE", f"{field} must contain at least one text.")
+    if len(value) > limit:
+        raise _bad("TOO_MANY_TEXTS", f"{field} holds {len(value)} texts; the maximum is {limit} per call.")
+    _check_lengths(value, field)
+    return value
+
+
+def _check_lengths(texts: list[str], field: str) -> None:
+    for index, text in enumerate(texts):
+        if len(text) > MAX_TEXT_CHARS:
+            raise _bad("TEXT_TOO_LONG", f"{field}[{index}] has {len(text)} characters; the maximum is {MAX_TEXT_CHARS}.")
+
+
+def _positive_int(body: dict[str, Any], field: str, *, required: bool = False) -> int | None:
+    value = body.get(field)
+    if value is None:
+        if required:
+            raise _bad("MISSING_REQUIRED_FIELD", f"{field} field is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad("INVALID_FIELD_TYPE", f"{field} must be an integer.")
+    if value < 1:
+        raise _bad("INVALID_FIELD_VALUE", f"{field} must be at least 1.")
+    return value
+
+
+def _label_filter(body: dict[str, Any]) -> list[str] | None:
+    value = body.get("label_filter")
+    if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+        raise _bad("INVALID_FIELD_TYPE", "label_filter must be a list of strings.")
+    return value
+
+
+def _predict(model: ModelConfig, texts: list[str], settings: dict[str, Any], read_full_text: bool) -> list[list[dict[str, object]]]:
+    max_predictions = _positive_int(settings, "max_predictions")
+    label_filter = _label_filter(settings)
+    return [
+        filter_predictions(classify(model, text, read_full_text=read_full_text), label_filter, max_predictions)
+        for text in texts
+    ]
+
+
+async def inference_endpoint(request: Request) -> Response:
+    """``POST /v2/models/{model_id}/inference``: ``[{"text", "predictions": [{"label", "score"}]}]``."""
+    state = _state(request)
+    authenticate_bearer(request, state)
+    model = _model(state, request.path_params["model_id"])
+    body = await _json_object(request)
+    texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
+    predictions = _predict(model, texts, body, read_full_text=False)
+    return JSONResponse([{"text": text, "predictions": p} for text, p in zip(texts, predictions, strict=True)])
+
+
+def _model_settings(state: MockState, value: object) -> list[tuple[ModelConfig, dict[str, Any]]]:
+    if value is None:
+        raise _bad("MISSING_REQUIRED_FIELD", "model_settings field is required")
+    if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
+        raise _bad("INVALID_FIELD_TYPE", "model_settings must be a non-empty list of objects.")
+    settings = []
+    for item in value:
+        model_id = item.get("model_id")
+        if isinstance(model_id, bool) or not isinstance(model_id, str | int):
+            raise _bad("MISSING_REQUIRED_FIELD" if model_id is None else "INVALID_FIELD_TYPE", "model_settings[].model_id must be a string or an integer.")
+        if not isinstance(item.get("read_full_text", False), bool):
+            raise _bad("INVALID_FIELD_TYPE", "read_full_text must be a boolean.")
+        settings.append((_model(state, str(model_id)), item))
+    return settings
+
+
+async def multi_inference_endpoint(request: Request) -> Response:
+    """``POST /v2/models/inference``: every text through every model of ``model_settings``.
+
+    The documentation gives no response example (research §A.2); the mock answers
+    ``[{"text", "models": [{"model_id", "predictions"}]}]`` in request order.
+    """
+    state = _state(request)
+    authenticate_bearer(request, state)
+    body = await _json_object(request)
+    texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
+    per_model = [
+        (model.model_id, _predict(model, texts, item, read_full_text=item.get("read_full_text", False)))
+        for model, item in _model_settings(state, body.get("model_settings"))
+    ]
+    return JSONResponse(
+        [
+            {"text": text, "models": [{"model_id": mid, "predictions": preds[i]} for mid, preds in per_model]}
+            for i, text in enumerate(texts)
+        ]
+    )
+
+
+def _text_map(body: dict[str, Any], field: str) -> dict[str, str]:
+    value = body.get(field)
+    if value is None:
+        raise _bad("MISSING_REQUIRED_FIELD", f"{field} field is required")
+    if not isinstance(value, dict) or not all(isinstance(text, str) for text in value.values()):
+        raise _bad("INVALID_FIELD_TYPE", f"{field} must be an object mapping ids to texts.")
+    if not value:
+        raise _bad("INVALID_FIELD_VALUE", f"{field} must contain at least one text.")
+    _check_lengths(list(value.values()), field)
+    return value
+
+
+async def similarity_endpoint(request: Request) -> Response:
+    """``POST /v2/similarity``: ``{compare_id: [{"id": base_id, "similarity"}]}``, top ``top_n`` each."""
+    state = _state(request)
+    authenticate_bearer(request, state)
+    body = await _json_object(request)
+    top_n = _positive_int(body, "top_n", required=True)
+    assert top_n is not None  # noqa: S101 - required=True never returns None
+    base, compare = _text_map(body, "base_texts"), _text_map(body, "compare_to_texts")
+    if len(base) + len(compare) > MAX_TEXTS_PER_SIMILARITY:
+        raise _bad("TOO_MANY_TEXTS", f"base_texts and compare_to_texts hold {len(base) + len(compare)} texts together; the maximum is {MAX_TEXTS_PER_SIMILARITY}.")
+    return JSONResponse(similarity(base, compare, top_n))
+
+
+def _summary(model: ModelConfig) -> dict[str, object]:
+    return {"id": model.model_id, "name": model.name, "type": model.model_type, "status": model.status}
+
+
+async def models_endpoint(request: Request) -> Response:
+    """``GET /v2/models``: ``{"models": [{"id", "name", "type", "status"}]}`` (schema undocumented)."""
+    state = _state(request)
+    authenticate_bearer(request, state)
+    return JSONResponse({"models": [_summary(model) for model in state.config.models]})
+
+
+async def model_endpoint(request: Request) -> Response:
+    """``GET /v2/models/{model_id}``: the summary plus ``labels`` (schema undocumented)."""
+    state = _state(request)
+    authenticate_bearer(request, state)
+    model = state.config.model(request.path_params["model_id"])
+    if model is None:
+        raise ApiError(404, "MODEL_NOT_FOUND", f"Model {request.path_params['model_id']!r} was not found.")
+    return JSONResponse({**_summary(model), "labels": list(model.labels)})

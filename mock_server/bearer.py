@@ -1,0 +1,58 @@
+"""Bearer authentication of the model API (RFC 6750 §2.1, §3).
+
+Accepted: an access token this mock issued that has neither expired (by the mock's clock) nor been
+revoked, or a configured static key ``lbl_sk_…`` (Labelf's newer docs, research §A.2).  Every refusal is a
+401 with a ``WWW-Authenticate: Bearer`` challenge that has at least one auth-param (RFC 6750 §3); the
+``error="invalid_token"`` attribute appears only when a token was sent (RFC 6750 §3.1).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+
+from .api_errors import ApiError
+from .state import MockState
+
+__all__ = ["authenticate_bearer"]
+
+_REALM = 'Bearer realm="labelf"'
+_MISSING = "Missing or invalid API key. Check your Authorization header."  # research §A.3, 401 text
+
+
+def _refuse(description: str | None) -> ApiError:
+    challenge = _REALM if description is None else f'{_REALM}, error="invalid_token", error_description="{description}"'
+    code = "UNAUTHORIZED" if description is None else "INVALID_TOKEN"
+    message = _MISSING if description is None else f"{_MISSING} {description}."
+    return ApiError(401, code, message, {"www-authenticate": challenge})
+
+
+def _bearer_token(header: str | None) -> str | None:
+    """The b64token after ``Bearer`` (scheme case-insensitive, RFC 7235 §2.1), or ``None`` if not Bearer."""
+    if header is None:
+        return None
+    scheme, _, rest = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return rest.strip()
+
+
+def authenticate_bearer(request: Request, state: MockState) -> str:
+    """The client id (or ``api-key``) behind the request's bearer credential, else a 401 :class:`ApiError`."""
+    token = _bearer_token(request.headers.get("authorization"))
+    if not token:
+        raise _refuse(None)
+    if token.startswith("lbl_sk_"):
+        for key in state.config.api_keys:
+            if hmac.compare_digest(token.encode("utf-8", "surrogateescape"), key.encode()):
+                return "api-key"
+        raise _refuse("The API key is not valid")
+    issued = state.tokens.decode(token)
+    if issued is None:
+        raise _refuse("The access token is malformed or was not issued by this server")
+    if state.clock.now() >= issued.expires_at:
+        raise _refuse("The access token expired")
+    if state.tokens.is_revoked(token):
+        raise _refuse("The access token was revoked")
+    return issued.client_id

@@ -1,0 +1,271 @@
+"""The mock's configuration: clients, token lifetime, API keys and models.
+
+Defaults make the documentation's own snippets work with only the host changed: client id ``CLIENT_ID``,
+secret ``CLIENT_SECRET``, ``expires_in`` 3122063999 (reference/labelf-obtaining-a-token.txt).
+A file (TOML or JSON) and ``LABELF_MOCK_*`` environment variables override them; a bad value is refused at
+start with a message that names the key and the value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_EXPIRES_IN",
+    "ClientConfig",
+    "ConfigError",
+    "MockConfig",
+    "ModelConfig",
+    "load_config",
+]
+
+#: The documented example response (reference/labelf-obtaining-a-token.txt).
+DEFAULT_EXPIRES_IN = 3122063999
+#: Every grant type Hydra has a token-endpoint handler for (research §B.4 case 6).
+HYDRA_GRANT_TYPES = frozenset(
+    {
+        "client_credentials",
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    }
+)
+_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+class ConfigError(ValueError):
+    """A configuration value the mock cannot start with."""
+
+
+def _bad(key: str, value: object, expected: str) -> ConfigError:
+    return ConfigError(f"Config {key!r} has value {value!r}. {expected}")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """One registered OAuth 2.0 client.
+
+    ``token_endpoint_auth_method`` is Hydra's client field: ``client_secret_basic`` (Hydra's default) or
+    ``client_secret_post``.  ``expires_in`` overrides the server-wide token lifetime for this client, like
+    Hydra's per-client ``client_credentials_grant_access_token_lifespan``.
+    """
+
+    client_id: str
+    client_secret: str
+    scopes: tuple[str, ...] = ()
+    token_endpoint_auth_method: str = "client_secret_basic"
+    grant_types: tuple[str, ...] = ("client_credentials",)
+    audience: tuple[str, ...] = ()
+    expires_in: int | None = None
+
+    def __post_init__(self) -> None:
+        where = f"clients[{self.client_id!r}]"
+        if not self.client_id:
+            raise _bad("clients[].client_id", self.client_id, "A client id must be a non-empty string.")
+        if self.token_endpoint_auth_method not in _AUTH_METHODS:
+            raise _bad(
+                f"{where}.token_endpoint_auth_method",
+                self.token_endpoint_auth_method,
+                f"Expected one of {', '.join(_AUTH_METHODS)}.",
+            )
+        unknown = sorted(set(self.grant_types) - HYDRA_GRANT_TYPES)
+        if unknown:
+            raise _bad(f"{where}.grant_types", unknown, f"Expected grant types among {sorted(HYDRA_GRANT_TYPES)}.")
+        if self.expires_in is not None:
+            _check_lifetime(f"{where}.expires_in", self.expires_in)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A fake model: its id, display name and labels.  Scores are derived from the text, so repeatable."""
+
+    model_id: str
+    name: str
+    labels: tuple[str, ...]
+    model_type: str = "classification"
+    status: str = "ready"
+
+    def __post_init__(self) -> None:
+        if not self.model_id:
+            raise _bad("models[].model_id", self.model_id, "A model id must be a non-empty string.")
+        if not self.labels or len(set(self.labels)) != len(self.labels):
+            raise _bad(f"models[{self.model_id!r}].labels", list(self.labels), "Expected distinct labels.")
+
+
+DEFAULT_MODELS = (
+    ModelConfig("1", "Sentiment", ("positive", "neutral", "negative")),
+    ModelConfig("2", "Support topic", ("billing", "delivery", "product quality", "account", "other")),
+    ModelConfig("3", "Language", ("english", "swedish", "german", "other")),
+)
+
+
+def _check_lifetime(key: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise _bad(key, value, "Expected a positive integer number of seconds.")
+    return value
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything the mock serves.  Immutable; build another with :func:`dataclasses.replace`."""
+
+    clients: tuple[ClientConfig, ...] = (ClientConfig("CLIENT_ID", "CLIENT_SECRET"),)
+    expires_in: int = DEFAULT_EXPIRES_IN
+    api_keys: tuple[str, ...] = ()
+    models: tuple[ModelConfig, ...] = DEFAULT_MODELS
+    max_body_bytes: int = 1 << 20
+    token_key: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_lifetime("expires_in", self.expires_in)
+        ids = [c.client_id for c in self.clients]
+        if len(set(ids)) != len(ids):
+            raise _bad("clients", ids, "Client ids must be unique.")
+        for key in self.api_keys:
+            if not key.startswith("lbl_sk_") or len(key) <= len("lbl_sk_"):
+                raise _bad("api_keys", "lbl_sk_…" if key.startswith("lbl_sk_") else key[:12], "API keys look like 'lbl_sk_' followed by the key.")
+        model_ids = [m.model_id for m in self.models]
+        if len(set(model_ids)) != len(model_ids):
+            raise _bad("models", model_ids, "Model ids must be unique.")
+
+    def client(self, client_id: str) -> ClientConfig | None:
+        """The registered client with this id, if any."""
+        for candidate in self.clients:
+            if candidate.client_id == client_id:
+                return candidate
+        return None
+
+    def model(self, model_id: str) -> ModelConfig | None:
+        """The configured model with this id, if any."""
+        for candidate in self.models:
+            if candidate.model_id == model_id:
+                return candidate
+        return None
+
+
+def parse_client_spec(spec: str) -> ClientConfig:
+    """``ID:SECRET`` split at the first ``:`` (so a secret may hold colons), as ``--client`` takes it."""
+    client_id, sep, secret = spec.partition(":")
+    if not sep or not client_id:
+        raise _bad("client", spec.split(":")[0] + ":…", "Expected ID:SECRET, split at the first ':'.")
+    return ClientConfig(client_id, secret)
+
+
+def _str_tuple(key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _bad(key, value, "Expected a list of strings.")
+
+
+def _client_from_mapping(index: int, raw: object) -> ClientConfig:
+    key = f"clients[{index}]"
+    if not isinstance(raw, Mapping):
+        raise _bad(key, raw, "Expected a table with client_id and client_secret.")
+    allowed = {"client_id", "client_secret", "scopes", "token_endpoint_auth_method", "grant_types", "audience", "expires_in"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise _bad(f"{key}", unknown, f"Unknown keys; expected some of {sorted(allowed)}.")
+    for required in ("client_id", "client_secret"):
+        if not isinstance(raw.get(required), str):
+            shown = "…" if required == "client_secret" and required in raw else raw.get(required)
+            raise _bad(f"{key}.{required}", shown, "Expected a string.")
+    kwargs: dict[str, Any] = {"client_id": raw["client_id"], "client_secret": raw["client_secret"]}
+    for name in ("scopes", "grant_types", "audience"):
+        if name in raw:
+            kwargs[name] = _str_tuple(f"{key}.{name}", raw[name])
+    if "token_endpoint_auth_method" in raw:
+        kwargs["token_endpoint_auth_method"] = raw["token_endpoint_auth_method"]
+    if "expires_in" in raw:
+        kwargs["expires_in"] = _check_lifetime(f"{key}.expires_in", raw["expires_in"])
+    return ClientConfig(**kwargs)
+
+
+def _model_from_mapping(index: int, raw: object) -> ModelConfig:
+    key = f"models[{index}]"
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("model_id"), str | int):
+        raise _bad(key, raw, "Expected a table with model_id, name and labels.")
+    return ModelConfig(
+        model_id=str(raw["model_id"]),
+        name=str(raw.get("name", f"Model {raw['model_id']}")),
+        labels=_str_tuple(f"{key}.labels", raw.get("labels")),
+        model_type=str(raw.get("model_type", "classification")),
+        status=str(raw.get("status", "ready")),
+    )
+
+
+def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) -> MockConfig:
+    """Apply a parsed TOML/JSON document to ``base`` (the defaults), checking every key and value."""
+    config = base or MockConfig()
+    allowed = {"clients", "expires_in", "api_keys", "models", "max_body_bytes"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise _bad("<top level>", unknown, f"Unknown keys; expected some of {sorted(allowed)}.")
+    changes: dict[str, Any] = {}
+    if "clients" in raw:
+        if not isinstance(raw["clients"], list) or not raw["clients"]:
+            raise _bad("clients", raw["clients"], "Expected a non-empty list of clients.")
+        changes["clients"] = tuple(_client_from_mapping(i, c) for i, c in enumerate(raw["clients"]))
+    if "models" in raw:
+        if not isinstance(raw["models"], list):
+            raise _bad("models", raw["models"], "Expected a list of models.")
+        changes["models"] = tuple(_model_from_mapping(i, m) for i, m in enumerate(raw["models"]))
+    if "expires_in" in raw:
+        changes["expires_in"] = _check_lifetime("expires_in", raw["expires_in"])
+    if "max_body_bytes" in raw:
+        changes["max_body_bytes"] = _check_lifetime("max_body_bytes", raw["max_body_bytes"])
+    if "api_keys" in raw:
+        changes["api_keys"] = _str_tuple("api_keys", raw["api_keys"])
+    return replace(config, **changes)
+
+
+def _read_file(path: Path) -> Mapping[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Config file {str(path)!r} cannot be read: {exc.strerror}.") from exc
+    try:
+        if path.suffix == ".json":
+            loaded = json.loads(text)
+        else:
+            loaded = tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Config file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"Config file {str(path)!r} must hold a table/object at the top level.")
+    return loaded
+
+
+def _from_env(env: Mapping[str, str], config: MockConfig) -> MockConfig:
+    changes: dict[str, Any] = {}
+    if clients := env.get("LABELF_MOCK_CLIENTS"):
+        changes["clients"] = tuple(parse_client_spec(spec) for spec in clients.split(",") if spec)
+    if (expires := env.get("LABELF_MOCK_EXPIRES_IN")) is not None:
+        if not expires.isdigit():
+            raise _bad("LABELF_MOCK_EXPIRES_IN", expires, "Expected a positive integer number of seconds.")
+        changes["expires_in"] = _check_lifetime("LABELF_MOCK_EXPIRES_IN", int(expires))
+    if keys := env.get("LABELF_MOCK_API_KEYS"):
+        changes["api_keys"] = tuple(k for k in keys.split(",") if k)
+    return replace(config, **changes)
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> MockConfig:
+    """Defaults, then the file at ``path`` (or ``$LABELF_MOCK_CONFIG``), then ``LABELF_MOCK_*`` variables.
+
+    Variables: ``LABELF_MOCK_CLIENTS`` (``ID:SECRET,ID2:SECRET2``), ``LABELF_MOCK_EXPIRES_IN`` (seconds),
+    ``LABELF_MOCK_API_KEYS`` (``lbl_sk_…,lbl_sk_…``), ``LABELF_MOCK_CONFIG`` (a file path).
+    """
+    env = os.environ if env is None else env
+    config = MockConfig()
+    file_path = path if path is not None else env.get("LABELF_MOCK_CONFIG")
+    if file_path:
+        config = config_from_mapping(_read_file(Path(file_path)), config)
+    return _from_env(env, config)

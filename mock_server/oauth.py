@@ -1,0 +1,180 @@
+"""``/oauth2/token``, ``/oauth2/revoke`` and discovery, with Hydra's checks in Hydra's order.
+
+The order is fosite's ``NewAccessRequest`` (research §B.3): parse the body, refuse an empty form, require
+``grant_type``, authenticate the client (its error only counts once a grant handler claims the request,
+fosite >= 0.37), then the client-credentials handler: scope, audience, grant allowed for the client.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .client_auth import authenticate_client, try_authenticate_client
+from .config import HYDRA_GRANT_TYPES, ClientConfig
+from .errors import (
+    HYDRA_JSON,
+    NO_STORE_HEADERS,
+    OAuthError,
+    invalid_client,
+    invalid_request,
+    invalid_scope,
+    unauthorized_client,
+)
+from .forms import BodyTooLarge, Form, parse_form, read_body
+from .state import MockState
+
+__all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
+
+TOKEN_PATH = "/oauth2/token"
+REVOKE_PATH = "/oauth2/revoke"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+_ALLOW = "OPTIONS, POST"
+_INVALID_GRANT = (
+    "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh "
+    "token is invalid, expired, revoked, does not match the redirection URI used in the authorization "
+    "request, or was issued to another client."
+)
+
+
+def _state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+def method_not_allowed(request: Request) -> Response:
+    """Hydra's router (httprouter v1.3, Hydra v1.x-v2.3) refuses other methods before fosite runs:
+    405, Go's ``http.Error`` text, and ``Allow`` sorted as httprouter sorts it (research §B.4 case 7)."""
+    body = b"" if request.method == "HEAD" else b"Method Not Allowed\n"
+    headers = {"allow": _ALLOW, "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff"}
+    return Response(body, 405, headers=headers)
+
+
+def _options(request: Request) -> Response | None:
+    # Hydra registers an OPTIONS route (its CORS handler); with CORS off it answers empty.  Status INFERRED.
+    return Response(status_code=200, headers={"allow": _ALLOW}) if request.method == "OPTIONS" else None
+
+
+async def _read_form(request: Request) -> Form:
+    try:
+        body = await read_body(request, _state(request).config.max_body_bytes)
+    except BodyTooLarge as exc:
+        # Not Hydra: Go would read up to 10 MB.  The mock refuses earlier and says why.
+        raise OAuthError(
+            "invalid_request",
+            413,
+            "The request body is too large.",
+            f"The mock accepts at most {exc.limit} bytes.",
+        ) from None
+    form = parse_form(request.headers.get("content-type"), body)
+    if not form:
+        raise invalid_request("The POST body can not be empty.")
+    return form
+
+
+def _split(value: str) -> list[str]:
+    # fosite's RemoveEmpty(strings.Split(value, " ")): single spaces only, empties dropped.
+    return [part for part in value.split(" ") if part]
+
+
+def _audiences(form: Form) -> list[str]:
+    values = form.get("audience", [])
+    if len(values) > 1:
+        return [v for v in values if v]
+    return _split(values[0]) if values else []
+
+
+def _client_credentials(form: Form, client: ClientConfig) -> list[str]:
+    """fosite ``flow_client_credentials.go``: the scopes to grant, or the handler's error."""
+    scopes = _split(form.first("scope"))
+    for scope in scopes:
+        if scope not in client.scopes:
+            raise invalid_scope(scope)
+    for audience in _audiences(form):
+        if audience not in client.audience:
+            raise invalid_request(f"Requested audience '{audience}' has not been whitelisted by the OAuth 2.0 Client.")
+    if "client_credentials" not in client.grant_types:
+        raise unauthorized_client("client_credentials")
+    return scopes
+
+
+def _other_grant(grant_type: str, client: ClientConfig) -> OAuthError:
+    """Hydra's other grant handlers.  The mock never issues codes, refresh tokens or accepts assertions,
+    so a client allowed the grant still has nothing to redeem (INFERRED from fosite's handlers)."""
+    if grant_type not in client.grant_types:
+        return unauthorized_client(grant_type)
+    return OAuthError("invalid_grant", 400, _INVALID_GRANT)
+
+
+def _token_response(payload: dict[str, object]) -> Response:
+    # Go's json.Marshal of a map: sorted keys, compact, no trailing newline (research §B.1).
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return Response(body, 200, headers={**NO_STORE_HEADERS, "content-type": HYDRA_JSON})
+
+
+async def token_endpoint(request: Request) -> Response:
+    """``POST /oauth2/token``: the client-credentials grant, Hydra-faithful (research §B.1, §B.4)."""
+    if (early := _options(request)) is not None:
+        return early
+    form = await _read_form(request)
+    grant_types = _split(form.first("grant_type"))
+    if not grant_types:
+        raise invalid_request("Request parameter 'grant_type' is missing")
+    state = _state(request)
+    client = try_authenticate_client(state.config, request.headers, form)
+    if len(grant_types) != 1 or grant_types[0] not in HYDRA_GRANT_TYPES:
+        raise invalid_request()  # no handler claims it: the bare error with the default hint
+    if isinstance(client, OAuthError):
+        raise client
+    if grant_types[0] != "client_credentials":
+        raise _other_grant(grant_types[0], client)
+    scopes = _client_credentials(form, client)
+    expires_in = client.expires_in or state.config.expires_in
+    token = state.tokens.issue(client.client_id, int(state.clock.now()) + expires_in)
+    return _token_response(
+        {"access_token": token, "expires_in": expires_in, "scope": " ".join(scopes), "token_type": "bearer"}
+    )
+
+
+async def revoke_endpoint(request: Request) -> Response:
+    """``POST /oauth2/revoke`` (RFC 7009 as fosite ``revoke_handler.go`` does it, research §B.5).
+
+    200 with an empty body for any token, known or not, this client's or another's; only invalid_request
+    and invalid_client are errors, and they carry fosite's generic bodies (the specific hint is lost).
+    """
+    if (early := _options(request)) is not None:
+        return early
+    try:
+        form = await _read_form(request)
+        client = authenticate_client(_state(request).config, request.headers, form)
+    except OAuthError as error:
+        if error.status == 413:
+            raise
+        raise (invalid_client() if error.error == "invalid_client" else invalid_request()) from None
+    state = _state(request)
+    state.tokens.revoke(form.first("token"), client.client_id, state.clock.now())
+    return Response(status_code=200, headers=NO_STORE_HEADERS)
+
+
+async def discovery_endpoint(request: Request) -> Response:
+    """``GET /.well-known/openid-configuration``: the endpoints this mock really serves.
+
+    Hydra writes this with herodot (``application/json; charset=utf-8``); the mock lists only what it
+    implements, so clients that read discovery never reach an endpoint that 404s.
+    """
+    base = str(request.base_url).rstrip("/")
+    document: dict[str, object] = {
+        "issuer": f"{base}/",
+        "token_endpoint": f"{base}{TOKEN_PATH}",
+        "revocation_endpoint": f"{base}{REVOKE_PATH}",
+        "grant_types_supported": ["client_credentials"],
+        "response_types_supported": ["token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": sorted({s for c in _state(request).config.clients for s in c.scopes}),
+        "subject_types_supported": ["public"],
+    }
+    # RFC 8414 §3.2: claims with zero elements MUST be omitted.
+    return JSONResponse({key: value for key, value in document.items() if value != []})

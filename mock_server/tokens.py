@@ -1,0 +1,130 @@
+"""Self-validating access tokens shaped like Hydra v2's opaque tokens.
+
+Hydra (fosite ``token/hmac/hmacsha.go``, prefix since fosite v0.43 / Hydra v2.0): ``ory_at_`` +
+base64url(32 random bytes) + ``.`` + base64url(32-byte HMAC).  Hydra keeps expiry in its database; the mock
+keeps none, so the second half carries a 20-byte HMAC-SHA256 tag and, masked with a keyed stream, the expiry
+time and a 4-byte tag of the client.  The token is 94 characters like Hydra's, has 256 random bits, and
+validating it needs only the server's key, so memory stays flat however many tokens are issued.
+Revocation is the one piece of state: a map from token to expiry, pruned as entries expire.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import struct
+import threading
+from dataclasses import dataclass
+
+__all__ = ["TOKEN_PREFIX", "IssuedToken", "TokenMinter"]
+
+TOKEN_PREFIX = "ory_at_"
+_RANDOM_BYTES = 32
+_TAG_BYTES = 20
+_PRUNE_EVERY = 1024
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """What a valid token says about itself."""
+
+    token: str
+    client_id: str
+    expires_at: int
+
+
+class TokenMinter:
+    """Issues, validates and revokes tokens under one HMAC key (random per server unless given)."""
+
+    def __init__(self, key: bytes | None = None, client_ids: tuple[str, ...] = ()) -> None:
+        self._key = key if key is not None else secrets.token_bytes(32)
+        self._clients_by_tag = {self._client_tag(cid): cid for cid in client_ids}
+        self._revoked: dict[str, int] = {}
+        self._revocations_since_prune = 0
+        self._lock = threading.Lock()
+
+    def _client_tag(self, client_id: str) -> bytes:
+        return hmac.new(self._key, b"client\0" + client_id.encode("utf-8", "surrogateescape"), "sha256").digest()[:4]
+
+    def _mask(self, random: bytes) -> bytes:
+        return hmac.new(self._key, b"mask\0" + random, hashlib.sha256).digest()[:12]
+
+    def _tag(self, random: bytes, expires_at: int, client_id: str) -> bytes:
+        message = random + struct.pack(">q", expires_at) + client_id.encode("utf-8", "surrogateescape")
+        return hmac.new(self._key, message, hashlib.sha256).digest()[:_TAG_BYTES]
+
+    def issue(self, client_id: str, expires_at: int) -> str:
+        """A fresh token for ``client_id`` that stops validating at ``expires_at`` (Unix seconds)."""
+        random = secrets.token_bytes(_RANDOM_BYTES)
+        sealed = struct.pack(">q", expires_at) + self._client_tag(client_id)
+        masked = bytes(a ^ b for a, b in zip(sealed, self._mask(random), strict=True))
+        return f"{TOKEN_PREFIX}{_b64(random)}.{_b64(self._tag(random, expires_at, client_id) + masked)}"
+
+    def decode(self, token: str) -> IssuedToken | None:
+        """The token's claims if this minter issued it, whatever its expiry or revocation; else ``None``."""
+        if not token.startswith(TOKEN_PREFIX) or len(token) != len(TOKEN_PREFIX) + 87:
+            return None
+        try:
+            random = _unb64(token[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 43])
+            second = _unb64(token[len(TOKEN_PREFIX) + 44 :])
+        except (binascii.Error, ValueError):
+            return None
+        if len(random) != _RANDOM_BYTES or len(second) != 32 or token[len(TOKEN_PREFIX) + 43] != ".":
+            return None
+        sealed = bytes(a ^ b for a, b in zip(second[_TAG_BYTES:], self._mask(random), strict=True))
+        (expires_at,) = struct.unpack(">q", sealed[:8])
+        client_id = self._clients_by_tag.get(sealed[8:])
+        if client_id is None:
+            return None
+        if not hmac.compare_digest(second[:_TAG_BYTES], self._tag(random, expires_at, client_id)):
+            return None
+        return IssuedToken(token, client_id, expires_at)
+
+    def validate(self, token: str, now: float) -> IssuedToken | None:
+        """The token's claims if it was issued here, has not expired at ``now`` and is not revoked."""
+        issued = self.decode(token)
+        if issued is None or now >= issued.expires_at or self.is_revoked(token):
+            return None
+        return issued
+
+    def is_revoked(self, token: str) -> bool:
+        """Whether ``token`` was revoked (and has not expired since)."""
+        return token in self._revoked
+
+    def revoke(self, token: str, client_id: str, now: float) -> bool:
+        """Revoke ``token`` if it belongs to ``client_id``; like Hydra, anything else is silently ignored."""
+        issued = self.decode(token)
+        if issued is None or issued.client_id != client_id or now >= issued.expires_at:
+            return False
+        with self._lock:
+            self._revoked[token] = issued.expires_at
+            self._revocations_since_prune += 1
+            if self._revocations_since_prune >= _PRUNE_EVERY:
+                self._prune(now)
+        return True
+
+    def _prune(self, now: float) -> None:
+        self._revoked = {tok: exp for tok, exp in self._revoked.items() if exp > now}
+        self._revocations_since_prune = 0
+
+    def clear_revocations(self) -> None:
+        """Forget every revocation (the plugin's per-test reset)."""
+        with self._lock:
+            self._revoked.clear()
+            self._revocations_since_prune = 0
+
+    @property
+    def revoked_count(self) -> int:
+        """How many revocations are held."""
+        return len(self._revoked)
