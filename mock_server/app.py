@@ -17,10 +17,12 @@ from .api_errors import ApiError, api_error_response
 from .clock import Clock
 from .config import MockConfig
 from .errors import OAuthError, oauth_error_response, server_error
+from .faults import RAW_SEND, FaultMiddleware
+from .journal import JournalMiddleware
 from .openapi import openapi_document
 from .state import MockState
 
-__all__ = ["create_app"]
+__all__ = ["MockApp", "create_app"]
 
 _log = logging.getLogger("mock_server")
 _OAUTH_PATHS = {oauth.TOKEN_PATH, oauth.REVOKE_PATH}
@@ -82,8 +84,24 @@ async def _openapi(request: Request) -> Response:
     return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
 
-def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> Starlette:
-    """The mock as an ASGI app; its state (clock, revocations) is ``app.state.mock``.
+class MockApp(Starlette):
+    """The Starlette app, keeping the server's own ``send`` in the scope so a fault can drop the socket."""
+
+    @property
+    def mock(self) -> MockState:
+        """The app's :class:`MockState`: clock, revocations, faults, journal."""
+        state: MockState = self.state.mock
+        return state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection."""
+        if scope["type"] == "http":
+            scope.setdefault("extensions", {})[RAW_SEND] = send
+        await super().__call__(scope, receive, send)
+
+
+def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:
+    """The mock as an ASGI app; its state (clock, revocations, faults, journal) is ``app.mock``.
 
     ``clock`` replaces the mock's own :class:`~mock_server.clock.ManualClock` when given.
     """
@@ -101,9 +119,13 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         Route("/v2/models/{model_id}/inference", api.inference_endpoint, methods=["POST"]),
         Route("/v2/similarity", api.similarity_endpoint, methods=["POST"]),
     ]
-    app = Starlette(
+    app = MockApp(
         routes=routes,
-        middleware=[Middleware(_ServerErrorAsJson)],
+        middleware=[
+            Middleware(JournalMiddleware, journal=state.journal, now=lambda: state.clock.now()),
+            Middleware(FaultMiddleware, plan=state.faults),
+            Middleware(_ServerErrorAsJson),
+        ],
         exception_handlers={
             OAuthError: oauth_error_response,
             ApiError: api_error_response,

@@ -131,7 +131,7 @@ async def token_endpoint(request: Request) -> Response:
     if grant_types[0] != "client_credentials":
         raise _other_grant(grant_types[0], client)
     scopes = _client_credentials(form, client)
-    expires_in = client.expires_in or state.config.expires_in
+    expires_in = state.expires_in(client)
     token = state.tokens.issue(client.client_id, int(state.clock.now()) + expires_in)
     return _token_response(
         {"access_token": token, "expires_in": expires_in, "scope": " ".join(scopes), "token_type": "bearer"}

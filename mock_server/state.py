@@ -1,9 +1,11 @@
-"""The mutable part of a running mock: its clock and its token minter (revocations)."""
+"""The mutable part of a running mock: clock, revocations, planned faults and the request journal."""
 
 from __future__ import annotations
 
 from .clock import Clock, ManualClock
-from .config import MockConfig
+from .config import ClientConfig, MockConfig
+from .faults import FaultPlan
+from .journal import Journal
 from .tokens import TokenMinter
 
 __all__ = ["MockState"]
@@ -16,9 +18,20 @@ class MockState:
         self.config = config
         self.clock: Clock = ManualClock()
         self.tokens = TokenMinter(config.token_key, tuple(c.client_id for c in config.clients))
+        self.faults = FaultPlan()
+        self.journal = Journal()
+        #: Overrides every client's token lifetime while set (the plugin's "token expires after T").
+        self.expires_in_override: int | None = None
+
+    def expires_in(self, client: ClientConfig) -> int:
+        """The lifetime of a token issued now to ``client``."""
+        return self.expires_in_override or client.expires_in or self.config.expires_in
 
     def reset(self) -> None:
-        """Back to the wall clock, with no revocations."""
+        """Back to the wall clock, with no revocations, faults, journal or lifetime override."""
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
         self.tokens.clear_revocations()
+        self.faults.clear()
+        self.journal.clear()
+        self.expires_in_override = None

@@ -1,0 +1,7 @@
+"""``python -m mock_server serve`` is ``labelf-mock serve``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

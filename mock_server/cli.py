@@ -1,0 +1,125 @@
+"""``labelf-mock serve``: the mock on a real socket, with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
+from .tls import LoopbackTLS, make_loopback_tls
+
+__all__ = ["main"]
+
+_DOCUMENTED = ClientConfig("CLIENT_ID", "CLIENT_SECRET")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labelf-mock", description="A faithful mock of the Labelf API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock over HTTP(S) with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
+    serve.add_argument("--config", metavar="FILE", help="TOML or JSON configuration file")
+    serve.add_argument("--client", action="append", default=[], metavar="ID:SECRET",
+                       help="register a client (repeatable; split at the first ':'); replaces the default client")
+    serve.add_argument("--expires-in", type=int, metavar="SECONDS", help="token lifetime reported as expires_in")
+    serve.add_argument("--tls", action="store_true", help="serve https with a certificate from a throwaway CA")
+    serve.add_argument("--tls-dir", metavar="DIR", help="where --tls writes its CA bundle and certificate")
+    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
+                       help="log each request (default: on)")
+    serve.add_argument("--ready-file", metavar="FILE", help="write {base_url, port, ca_bundle} as JSON once listening")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> MockConfig:
+    config = load_config(args.config)
+    if args.client:
+        config = replace(config, clients=tuple(parse_client_spec(spec) for spec in args.client))
+    if args.expires_in is not None:
+        config = replace(config, expires_in=args.expires_in)
+    return config
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _credentials_line(client: ClientConfig) -> str:
+    # The documented example credentials are public; any other secret is never printed.
+    shown = client.client_secret if client == _DOCUMENTED else "(as configured, not shown)"
+    return f"  client id:     {client.client_id}\n  client secret: {shown}"
+
+
+def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None) -> str:
+    lines = [
+        f"labelf-mock serving on {base_url}",
+        f"  token URL:     {base_url}/oauth2/token",
+        f"  revoke URL:    {base_url}/oauth2/revoke",
+        f"  API base:      {base_url}/v2",
+        *(_credentials_line(client) for client in config.clients),
+    ]
+    if tls is not None:
+        lines.append(f"  CA bundle:     {tls.ca_bundle}  (trust it: REQUESTS_CA_BUNDLE / SSL_CERT_FILE / --cacert)")
+    lines.append("Press Ctrl+C to stop.")
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Bind, print where to connect, and serve until SIGINT/SIGTERM."""
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"labelf-mock: {exc}", file=sys.stderr)
+        return 2
+    tls = make_loopback_tls(args.tls_dir) if args.tls else None
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        print(f"labelf-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = f"{'https' if tls else 'http'}://{host}:{port}"
+    print(_banner(base_url, config, tls), flush=True)
+    if args.ready_file:
+        ready = {"base_url": base_url, "port": port, "ca_bundle": str(tls.ca_bundle) if tls else None}
+        Path(args.ready_file).write_text(json.dumps(ready), encoding="utf-8")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            access_log=args.access_log,
+            log_level="info" if args.access_log else "warning",
+            ssl_certfile=str(tls.cert_chain) if tls else None,
+            ssl_keyfile=str(tls.private_key) if tls else None,
+            lifespan="off",
+            server_header=False,  # Hydra sends no Server header
+        )
+    )
+    server.run(sockets=[sock])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``labelf-mock`` command."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
+    args = _parser().parse_args(argv)
+    return serve(args)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m mock_server.cli`
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""``/oauth2/revoke`` (RFC 7009 as fosite does it), discovery and the OpenAPI document."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mock_server import ClientConfig, MockConfig
+from tests.helpers import DEFAULT_HINT, FORM, GRANT, INVALID_CLIENT, IR, assert_oauth_error, basic
+
+GOOD = basic("CLIENT_ID", "CLIENT_SECRET")
+
+
+@pytest.fixture
+def mock_config() -> MockConfig:
+    """The default client and a second one."""
+    return MockConfig(clients=(ClientConfig("CLIENT_ID", "CLIENT_SECRET"), ClientConfig("other", "other-secret")))
+
+
+def token(client: httpx.Client, authorization: str = GOOD) -> str:
+    response = client.post("/oauth2/token", content=GRANT, headers={**FORM, "authorization": authorization})
+    assert response.status_code == 200
+    value: str = response.json()["access_token"]
+    return value
+
+
+def revoke(client: httpx.Client, body: str, authorization: str | None = GOOD) -> httpx.Response:
+    headers = dict(FORM)
+    if authorization:
+        headers["authorization"] = authorization
+    return client.post("/oauth2/revoke", content=body, headers=headers)
+
+
+def api_status(client: httpx.Client, access_token: str) -> int:
+    return client.get("/v2/models", headers={"authorization": f"Bearer {access_token}"}).status_code
+
+
+def assert_revoke_ok(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.content == b""
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    assert "content-type" not in response.headers
+
+
+def test_revoked_token_fails_validation_immediately(client: httpx.Client) -> None:
+    access_token = token(client)
+    assert api_status(client, access_token) == 200
+    assert_revoke_ok(revoke(client, f"token={access_token}"))
+    assert api_status(client, access_token) == 401
+
+
+def test_revoking_twice_and_unknown_tokens_is_200(client: httpx.Client) -> None:
+    access_token = token(client)
+    assert_revoke_ok(revoke(client, f"token={access_token}"))
+    assert_revoke_ok(revoke(client, f"token={access_token}"))
+    assert_revoke_ok(revoke(client, "token=garbage"))
+    assert_revoke_ok(revoke(client, "token="))
+
+
+def test_hint_is_ignored(client: httpx.Client) -> None:
+    access_token = token(client)
+    assert_revoke_ok(revoke(client, f"token={access_token}&token_type_hint=refresh_token"))
+    assert api_status(client, access_token) == 401
+
+
+def test_another_clients_token_is_left_alone_with_200(client: httpx.Client) -> None:
+    access_token = token(client)
+    assert_revoke_ok(revoke(client, f"token={access_token}", basic("other", "other-secret")))
+    assert api_status(client, access_token) == 200
+
+
+def test_other_tokens_stay_valid(client: httpx.Client) -> None:
+    first, second = token(client), token(client)
+    assert_revoke_ok(revoke(client, f"token={first}"))
+    assert api_status(client, second) == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "authorization", "status", "error"),
+    [
+        ("", GOOD, 400, "invalid_request"),
+        ("token=x", None, 400, "invalid_request"),
+        ("token=x", basic("CLIENT_%zz", "x", encode=False), 400, "invalid_request"),
+        ("token=x", basic("CLIENT_ID", "wrong"), 401, "invalid_client"),
+        ("token=x", basic("nobody", "x"), 401, "invalid_client"),
+    ],
+    ids=["empty-body", "no-credentials", "bad-escape", "wrong-secret", "unknown-client"],
+)
+def test_errors_carry_fosites_generic_bodies(client: httpx.Client, body: str, authorization: str | None, status: int, error: str) -> None:
+    description = INVALID_CLIENT if error == "invalid_client" else f"{IR} {DEFAULT_HINT}"
+    assert_oauth_error(revoke(client, body, authorization), status, error, description)
+
+
+def test_revoke_with_a_wrong_secret_does_not_revoke(client: httpx.Client) -> None:
+    access_token = token(client)
+    revoke(client, f"token={access_token}", basic("CLIENT_ID", "wrong"))
+    assert api_status(client, access_token) == 200
+
+
+def test_get_on_revoke_is_405(client: httpx.Client) -> None:
+    response = client.get("/oauth2/revoke")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "OPTIONS, POST"
+
+
+def test_discovery_lists_the_served_endpoints(client: httpx.Client) -> None:
+    response = client.get("/.well-known/openid-configuration")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["token_endpoint"] == "http://auth.test/oauth2/token"
+    assert document["revocation_endpoint"] == "http://auth.test/oauth2/revoke"
+    assert document["grant_types_supported"] == ["client_credentials"]
+    assert "scopes_supported" not in document  # RFC 8414 §3.2: no empty claims
+    for key in ("token_endpoint", "revocation_endpoint"):
+        path = httpx.URL(document[key]).path
+        assert client.post(path, content=GRANT, headers={**FORM, "authorization": GOOD}).status_code == 200
+
+
+def test_openapi_describes_token_revoke_and_their_errors(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    token_responses = document["paths"]["/oauth2/token"]["post"]["responses"]
+    assert {"200", "400", "401", "405", "413", "500"} <= set(token_responses)
+    assert set(document["paths"]["/oauth2/revoke"]["post"]["responses"]) >= {"200", "400", "401"}
+    hint = document["paths"]["/oauth2/revoke"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]["token_type_hint"]
+    assert "enum" not in hint  # RFC 7009 §2.2: unknown hints are ignored, not rejected
+
+
+def test_unknown_auth_host_path_is_go_404(client: httpx.Client) -> None:
+    response = client.get("/oauth2/invalidate_token")
+    assert response.status_code == 404
+    assert response.text == "404 page not found\n"

@@ -1,0 +1,75 @@
+"""Self-validating tokens, revocation bookkeeping and the clock."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_server.clock import ManualClock
+from mock_server.tokens import TokenMinter
+
+
+def test_issued_token_validates_until_expiry() -> None:
+    minter = TokenMinter(client_ids=("a",))
+    token = minter.issue("a", expires_at=1000)
+    issued = minter.validate(token, now=999)
+    assert issued is not None and issued.client_id == "a" and issued.expires_at == 1000
+    assert minter.validate(token, now=1000) is None
+
+
+def test_token_from_another_key_is_foreign() -> None:
+    token = TokenMinter(client_ids=("a",)).issue("a", 10**10)
+    assert TokenMinter(client_ids=("a",)).validate(token, 0) is None
+
+
+def test_same_key_validates_across_instances() -> None:
+    # Several workers sharing a key agree without sharing memory.
+    key = b"k" * 32
+    token = TokenMinter(key, ("a",)).issue("a", 10**10)
+    assert TokenMinter(key, ("a",)).validate(token, 0) is not None
+
+
+@given(st.integers(min_value=0, max_value=86), st.sampled_from("ABCabc0_-"))
+def test_any_changed_character_invalidates(position: int, replacement: str) -> None:
+    minter = TokenMinter(b"x" * 32, ("a",))
+    token = minter.issue("a", 10**10)
+    index = len("ory_at_") + position
+    tampered = token[:index] + replacement + token[index + 1 :]
+    if tampered != token:
+        assert minter.validate(tampered, 0) is None
+
+
+@given(st.text(max_size=120))
+def test_arbitrary_strings_never_validate_or_raise(text: str) -> None:
+    assert TokenMinter(client_ids=("a",)).validate(text, 0) is None
+
+
+def test_revocation_is_per_client_and_pruned_after_expiry() -> None:
+    minter = TokenMinter(client_ids=("a", "b"))
+    token = minter.issue("a", expires_at=100)
+    assert minter.revoke(token, "b", now=0) is False
+    assert minter.revoke(token, "a", now=0) is True
+    assert minter.validate(token, now=50) is None
+    for i in range(1100):  # crosses the prune interval
+        minter.revoke(minter.issue("a", expires_at=200 + i), "a", now=150)
+    assert not minter.is_revoked(token)  # expired, so forgotten
+    assert minter.revoked_count == 1100  # entries still alive are kept
+    minter.clear_revocations()
+    assert minter.revoked_count == 0
+
+
+def test_manual_clock_freezes_and_advances() -> None:
+    clock = ManualClock()
+    clock.freeze(at=1_000)
+    assert clock.now() == 1_000
+    clock.advance(30)
+    assert clock.now() == 1_030
+    clock.reset()
+    assert abs(clock.now() - time.time()) < 5
+    clock.advance(3600)
+    assert clock.now() > time.time() + 3500
+    with pytest.raises(ValueError, match="non-negative"):
+        clock.advance(-1)
