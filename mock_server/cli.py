@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -110,6 +111,10 @@ def serve(args: argparse.Namespace) -> int:
             server_header=False,  # Hydra sends no Server header
         )
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the handler that was
+    # installed before it started; a no-op handler there makes a requested stop exit with status 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
     server.run(sockets=[sock])
     return 0
 

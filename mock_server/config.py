@@ -45,7 +45,7 @@ class ConfigError(ValueError):
 
 
 def _bad(key: str, value: object, expected: str) -> ConfigError:
-    return ConfigError(f"Config {key!r} has value {value!r}. {expected}")
+    return ConfigError(f"Config '{key}' has value {value!r}. {expected}")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class ClientConfig:
     expires_in: int | None = None
 
     def __post_init__(self) -> None:
-        where = f"clients[{self.client_id!r}]"
+        where = f"clients[{self.client_id}]"
         if not self.client_id:
             raise _bad("clients[].client_id", self.client_id, "A client id must be a non-empty string.")
         if self.token_endpoint_auth_method not in _AUTH_METHODS:
@@ -96,7 +96,7 @@ class ModelConfig:
         if not self.model_id:
             raise _bad("models[].model_id", self.model_id, "A model id must be a non-empty string.")
         if not self.labels or len(set(self.labels)) != len(self.labels):
-            raise _bad(f"models[{self.model_id!r}].labels", list(self.labels), "Expected distinct labels.")
+            raise _bad(f"models[{self.model_id}].labels", list(self.labels), "Expected distinct labels.")
 
 
 DEFAULT_MODELS = (

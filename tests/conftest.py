@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -43,9 +44,10 @@ def client(app: MockApp) -> Iterator[httpx.Client]:
 class ServedMock:
     """A ``labelf-mock serve`` subprocess."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     base_url: str
     ca_bundle: str | None
+    log: Path
 
     def stop(self) -> int:
         """SIGTERM, and the exit code."""
@@ -53,22 +55,29 @@ class ServedMock:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=10)
 
+    def output(self) -> str:
+        """Everything the server printed so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
 
 def start_served_mock(tmp: Path, *args: str) -> ServedMock:
     """Run ``labelf-mock serve --port 0`` with ``args`` and wait until it listens."""
-    ready = tmp / f"ready-{time.monotonic_ns()}.json"
+    stamp = time.monotonic_ns()
+    ready, log = tmp / f"ready-{stamp}.json", tmp / f"serve-{stamp}.log"
     command = [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--ready-file", str(ready), "--no-access-log", *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with log.open("wb") as sink:  # a file, not a pipe: a pipe nobody reads would block the server
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 20
     while not ready.exists() or not ready.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"labelf-mock serve did not start: {output}")
+            process.wait()
+            raise RuntimeError(f"labelf-mock serve did not start: {log.read_text()}")
         time.sleep(0.02)
     info = json.loads(ready.read_text())
-    served = ServedMock(process, info["base_url"], info["ca_bundle"])
-    with httpx.Client(verify=info["ca_bundle"] or True) as probe:  # wait until it answers
+    served = ServedMock(process, info["base_url"], info["ca_bundle"], log)
+    verify = ssl.create_default_context(cafile=info["ca_bundle"]) if info["ca_bundle"] else True
+    with httpx.Client(verify=verify) as probe:  # wait until it answers
         for _ in range(200):
             try:
                 probe.get(served.base_url + "/openapi.json")

@@ -1,0 +1,90 @@
+"""Configuration from files and the environment; bad values are refused naming the key and value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mock_server import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
+from mock_server.config import parse_client_spec
+
+
+def test_defaults_match_the_documentation() -> None:
+    config = load_config(env={})
+    assert config.clients == (ClientConfig("CLIENT_ID", "CLIENT_SECRET"),)
+    assert config.expires_in == 3122063999
+    assert [m.model_id for m in config.models] == ["1", "2", "3"]
+
+
+def test_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "mock.toml"
+    path.write_text(
+        'expires_in = 3600\napi_keys = ["lbl_sk_abc"]\n'
+        '[[clients]]\nclient_id = "a"\nclient_secret = "b"\nscopes = ["read", "write"]\nexpires_in = 60\n'
+        '[[models]]\nmodel_id = 7\nname = "Seven"\nlabels = ["x", "y"]\n'
+    )
+    config = load_config(path, env={})
+    assert config.expires_in == 3600 and config.api_keys == ("lbl_sk_abc",)
+    assert config.clients == (ClientConfig("a", "b", scopes=("read", "write"), expires_in=60),)
+    assert config.models == (ModelConfig("7", "Seven", ("x", "y")),)
+
+
+def test_json_file_and_env_override(tmp_path: Path) -> None:
+    path = tmp_path / "mock.json"
+    path.write_text(json.dumps({"clients": [{"client_id": "a", "client_secret": "b"}]}))
+    env = {"LABELF_MOCK_CONFIG": str(path), "LABELF_MOCK_EXPIRES_IN": "120", "LABELF_MOCK_CLIENTS": "x:y:z,w:v"}
+    config = load_config(env=env)
+    assert config.expires_in == 120
+    assert [(c.client_id, c.client_secret) for c in config.clients] == [("x", "y:z"), ("w", "v")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("expires_in = 'soon'", "Config 'expires_in' has value 'soon'"),
+        ("expires_in = -5", "Config 'expires_in' has value -5"),
+        ("colour = 1", "Config '<top level>' has value ['colour']"),
+        ("clients = []", "Config 'clients' has value []"),
+        ('[[clients]]\nclient_id = "a"', "Config 'clients[0].client_secret' has value None"),
+        ('[[clients]]\nclient_id = "a"\nclient_secret = "b"\ntoken_endpoint_auth_method = "none"', "Config 'clients[a].token_endpoint_auth_method' has value 'none'"),
+        ('[[clients]]\nclient_id = "a"\nclient_secret = "b"\ngrant_types = ["password"]', "Config 'clients[a].grant_types' has value ['password']"),
+        ('api_keys = ["sk_live_x"]', "Config 'api_keys' has value 'sk_live_x'"),
+        ('[[models]]\nmodel_id = "m"\nlabels = []', "Config 'models[m].labels' has value []"),
+    ],
+)
+def test_bad_values_name_key_and_value(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
+        load_config(path, env={})
+
+
+def test_secret_values_are_not_echoed_in_errors(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[[clients]]\nclient_id = "a"\nclient_secret = 12345')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert "12345" not in str(caught.value)
+
+
+def test_env_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="LABELF_MOCK_EXPIRES_IN' has value 'x'"):
+        load_config(env={"LABELF_MOCK_EXPIRES_IN": "x"})
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(tmp_path / "missing.toml", env={})
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(ConfigError, match="is not valid json"):
+        load_config(tmp_path / "broken.json", env={})
+
+
+def test_client_spec_splits_at_first_colon() -> None:
+    assert parse_client_spec("id:se:cret") == ClientConfig("id", "se:cret")
+    with pytest.raises(ConfigError, match="Expected ID:SECRET"):
+        parse_client_spec("no-colon")
+
+
+def test_duplicate_ids_are_refused() -> None:
+    with pytest.raises(ConfigError, match="Client ids must be unique"):
+        MockConfig(clients=(ClientConfig("a", "b"), ClientConfig("a", "c")))
