@@ -103,10 +103,19 @@ def requests_adapter(transport: InProcessTransport) -> Any:
     from requests.structures import CaseInsensitiveDict
 
     class _InProcessAdapter(BaseAdapter):
-        def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-                 verify: Any = True, cert: Any = None, proxies: Mapping[str, str] | None = None) -> requests.Response:
+        def send(
+            self,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: Any = None,
+            verify: Any = True,
+            cert: Any = None,
+            proxies: Mapping[str, str] | None = None,
+        ) -> requests.Response:
             body = request.body.encode() if isinstance(request.body, str) else request.body
-            outgoing = httpx.Request(request.method or "GET", request.url or "", headers=dict(request.headers), content=body or b"")
+            outgoing = httpx.Request(
+                request.method or "GET", request.url or "", headers=dict(request.headers), content=body or b""
+            )
             try:
                 answer = transport.handle_request(outgoing)
             except httpx.RemoteProtocolError as exc:
@@ -120,7 +129,7 @@ def requests_adapter(transport: InProcessTransport) -> Any:
             response.reason = http.client.responses.get(answer.status_code, "")
             response.url = request.url or ""
             response.request = request
-            response.connection = self
+            response.connection = self  # type: ignore[assignment]  # requests types it as HTTPAdapter
             return response
 
         def close(self) -> None:

@@ -48,7 +48,9 @@ def _model(state: MockState, model_id: str) -> ModelConfig:
 async def _json_object(request: Request) -> dict[str, Any]:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request body as JSON with Content-Type: application/json.")
+        raise ApiError(
+            415, "UNSUPPORTED_MEDIA_TYPE", "Send the request body as JSON with Content-Type: application/json."
+        )
     try:
         raw = await read_body(request, _state(request).config.max_body_bytes)
     except BodyTooLarge as exc:
@@ -78,7 +80,9 @@ def _texts(value: object, field: str, limit: int) -> list[str]:
 def _check_lengths(texts: list[str], field: str) -> None:
     for index, text in enumerate(texts):
         if len(text) > MAX_TEXT_CHARS:
-            raise _bad("TEXT_TOO_LONG", f"{field}[{index}] has {len(text)} characters; the maximum is {MAX_TEXT_CHARS}.")
+            raise _bad(
+                "TEXT_TOO_LONG", f"{field}[{index}] has {len(text)} characters; the maximum is {MAX_TEXT_CHARS}."
+            )
 
 
 def _positive_int(body: dict[str, Any], field: str, *, required: bool = False) -> int | None:
@@ -101,7 +105,9 @@ def _label_filter(body: dict[str, Any]) -> list[str] | None:
     return value
 
 
-def _predict(model: ModelConfig, texts: list[str], settings: dict[str, Any], read_full_text: bool) -> list[list[dict[str, object]]]:
+def _predict(
+    model: ModelConfig, texts: list[str], settings: dict[str, Any], read_full_text: bool
+) -> list[list[dict[str, object]]]:
     max_predictions = _positive_int(settings, "max_predictions")
     label_filter = _label_filter(settings)
     return [
@@ -130,7 +136,10 @@ def _model_settings(state: MockState, value: object) -> list[tuple[ModelConfig, 
     for item in value:
         model_id = item.get("model_id")
         if isinstance(model_id, bool) or not isinstance(model_id, str | int):
-            raise _bad("MISSING_REQUIRED_FIELD" if model_id is None else "INVALID_FIELD_TYPE", "model_settings[].model_id must be a string or an integer.")
+            raise _bad(
+                "MISSING_REQUIRED_FIELD" if model_id is None else "INVALID_FIELD_TYPE",
+                "model_settings[].model_id must be a string or an integer.",
+            )
         if not isinstance(item.get("read_full_text", False), bool):
             raise _bad("INVALID_FIELD_TYPE", "read_full_text must be a boolean.")
         settings.append((_model(state, str(model_id)), item))
@@ -179,8 +188,12 @@ async def similarity_endpoint(request: Request) -> Response:
     top_n = _positive_int(body, "top_n", required=True)
     assert top_n is not None  # noqa: S101 - required=True never returns None
     base, compare = _text_map(body, "base_texts"), _text_map(body, "compare_to_texts")
-    if len(base) + len(compare) > MAX_TEXTS_PER_SIMILARITY:
-        raise _bad("TOO_MANY_TEXTS", f"base_texts and compare_to_texts hold {len(base) + len(compare)} texts together; the maximum is {MAX_TEXTS_PER_SIMILARITY}.")
+    total = len(base) + len(compare)
+    if total > MAX_TEXTS_PER_SIMILARITY:
+        message = (
+            f"base_texts and compare_to_texts hold {total} texts together; the maximum is {MAX_TEXTS_PER_SIMILARITY}."
+        )
+        raise _bad("TOO_MANY_TEXTS", message)
     return JSONResponse(similarity(base, compare, top_n))
 
 

@@ -74,7 +74,9 @@ class _ServerErrorAsJson:
             if started:
                 raise
             if _is_api(scope.get("path", "")):
-                response: Response = ApiError(500, "INTERNAL_ERROR", "The server encountered an unexpected error.").response()
+                response: Response = ApiError(
+                    500, "INTERNAL_ERROR", "The server encountered an unexpected error."
+                ).response()
             else:
                 response = oauth_error_response(Request(scope), server_error())
             await response(scope, receive, send)

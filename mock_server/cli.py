@@ -30,13 +30,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
     serve.add_argument("--config", metavar="FILE", help="TOML or JSON configuration file")
-    serve.add_argument("--client", action="append", default=[], metavar="ID:SECRET",
-                       help="register a client (repeatable; split at the first ':'); replaces the default client")
+    serve.add_argument(
+        "--client",
+        action="append",
+        default=[],
+        metavar="ID:SECRET",
+        help="register a client (repeatable; split at the first ':'); replaces the default client",
+    )
     serve.add_argument("--expires-in", type=int, metavar="SECONDS", help="token lifetime reported as expires_in")
     serve.add_argument("--tls", action="store_true", help="serve https with a certificate from a throwaway CA")
     serve.add_argument("--tls-dir", metavar="DIR", help="where --tls writes its CA bundle and certificate")
-    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
-                       help="log each request (default: on)")
+    serve.add_argument(
+        "--access-log", action=argparse.BooleanOptionalAction, default=True, help="log each request (default: on)"
+    )
     serve.add_argument("--ready-file", metavar="FILE", help="write {base_url, port, ca_bundle} as JSON once listening")
     return parser
 

@@ -51,8 +51,8 @@ def _credentials(headers: Mapping[str, str], form: Form) -> tuple[str, str]:
                 "Client credentials missing or malformed in both HTTP Authorization header and HTTP POST body."
             )
         return client_id, form.first("client_secret")
-    client_id = go_query_unescape(basic[0])
-    if client_id is None:
+    decoded_id = go_query_unescape(basic[0])
+    if decoded_id is None:
         raise invalid_request(
             "The client id in the HTTP authorization header could not be decoded from "
             "'application/x-www-form-urlencoded'."
@@ -63,7 +63,7 @@ def _credentials(headers: Mapping[str, str], form: Form) -> tuple[str, str]:
             "The client secret in the HTTP authorization header could not be decoded from "
             "'application/x-www-form-urlencoded'."
         )
-    return client_id, secret
+    return decoded_id, secret
 
 
 def _check_method(client: ClientConfig, headers: Mapping[str, str], form: Form) -> None:
@@ -88,9 +88,7 @@ def authenticate_client(config: MockConfig, headers: Mapping[str, str], form: Fo
     return client
 
 
-def try_authenticate_client(
-    config: MockConfig, headers: Mapping[str, str], form: Form
-) -> ClientConfig | OAuthError:
+def try_authenticate_client(config: MockConfig, headers: Mapping[str, str], form: Form) -> ClientConfig | OAuthError:
     """:func:`authenticate_client`, returning the error instead of raising it (fosite decides later)."""
     try:
         return authenticate_client(config, headers, form)

@@ -60,7 +60,7 @@ class ClientConfig:
     client_id: str
     client_secret: str
     scopes: tuple[str, ...] = ()
-    token_endpoint_auth_method: str = "client_secret_basic"
+    token_endpoint_auth_method: str = "client_secret_basic"  # noqa: S105 - a method name, not a secret
     grant_types: tuple[str, ...] = ("client_credentials",)
     audience: tuple[str, ...] = ()
     expires_in: int | None = None
@@ -130,7 +130,11 @@ class MockConfig:
             raise _bad("clients", ids, "Client ids must be unique.")
         for key in self.api_keys:
             if not key.startswith("lbl_sk_") or len(key) <= len("lbl_sk_"):
-                raise _bad("api_keys", "lbl_sk_…" if key.startswith("lbl_sk_") else key[:12], "API keys look like 'lbl_sk_' followed by the key.")
+                raise _bad(
+                    "api_keys",
+                    "lbl_sk_…" if key.startswith("lbl_sk_") else key[:12],
+                    "API keys look like 'lbl_sk_' followed by the key.",
+                )
         model_ids = [m.model_id for m in self.models]
         if len(set(model_ids)) != len(model_ids):
             raise _bad("models", model_ids, "Model ids must be unique.")
@@ -170,7 +174,15 @@ def _client_from_mapping(index: int, raw: object) -> ClientConfig:
     key = f"clients[{index}]"
     if not isinstance(raw, Mapping):
         raise _bad(key, raw, "Expected a table with client_id and client_secret.")
-    allowed = {"client_id", "client_secret", "scopes", "token_endpoint_auth_method", "grant_types", "audience", "expires_in"}
+    allowed = {
+        "client_id",
+        "client_secret",
+        "scopes",
+        "token_endpoint_auth_method",
+        "grant_types",
+        "audience",
+        "expires_in",
+    }
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise _bad(f"{key}", unknown, f"Unknown keys; expected some of {sorted(allowed)}.")
@@ -233,10 +245,7 @@ def _read_file(path: Path) -> Mapping[str, Any]:
     except OSError as exc:
         raise ConfigError(f"Config file {str(path)!r} cannot be read: {exc.strerror}.") from exc
     try:
-        if path.suffix == ".json":
-            loaded = json.loads(text)
-        else:
-            loaded = tomllib.loads(text)
+        loaded = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Config file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
     if not isinstance(loaded, dict):

@@ -45,8 +45,7 @@ _INVALID_CLIENT = (
 _INVALID_SCOPE = "The requested scope is invalid, unknown, or malformed."
 _UNAUTHORIZED_CLIENT = "The client is not authorized to request a token using this method."
 _SERVER_ERROR = (
-    "The authorization server encountered an unexpected condition that prevented it from fulfilling "
-    "the request."
+    "The authorization server encountered an unexpected condition that prevented it from fulfilling the request."
 )
 
 

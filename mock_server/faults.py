@@ -32,13 +32,24 @@ ROUTES: dict[str, re.Pattern[str]] = {
     "any": re.compile(r".*"),
 }
 
-_API_CODES = {429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
-_OAUTH_5XX = {
-    503: ("temporarily_unavailable", "The authorization server is currently unable to handle the request due to a "
-          "temporary overloading or maintenance of the server."),
+_API_CODES = {
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
 }
-_SERVER_ERROR = ("server_error", "The authorization server encountered an unexpected condition that prevented it "
-                 "from fulfilling the request.")
+_OAUTH_5XX = {
+    503: (
+        "temporarily_unavailable",
+        "The authorization server is currently unable to handle the request due to a "
+        "temporary overloading or maintenance of the server.",
+    ),
+}
+_SERVER_ERROR = (
+    "server_error",
+    "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
+)
 
 
 class DroppedConnection(Exception):
@@ -60,7 +71,9 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.route not in ROUTES and not self.route.startswith("/"):
-            raise ValueError(f"Unknown route {self.route!r}: use one of {', '.join(ROUTES)} or an exact path starting with '/'.")
+            raise ValueError(
+                f"Unknown route {self.route!r}: use one of {', '.join(ROUTES)} or an exact path starting with '/'."
+            )
         if self.times is not None and self.times < 1:
             raise ValueError(f"times must be at least 1 (or None for every call), got {self.times!r}")
         if self.delay < 0:
@@ -79,8 +92,13 @@ class Fault:
 
     def describe(self) -> str:
         """A one-line account, for journal entries and "unused fault" reports."""
-        what = {"status": f"status {self.status}", "malformed_json": "malformed JSON", "empty_body": "empty body",
-                "drop": "dropped connection", "delay": "latency"}[self.kind]
+        what = {
+            "status": f"status {self.status}",
+            "malformed_json": "malformed JSON",
+            "empty_body": "empty body",
+            "drop": "dropped connection",
+            "delay": "latency",
+        }[self.kind]
         if self.delay and self.kind != "delay":
             what += f" after {self.delay:g}s"
         elif self.kind == "delay":
@@ -92,8 +110,12 @@ class Fault:
         """The body and content type the host would send for this status."""
         if path.startswith("/v2"):
             code = _API_CODES.get(self.status, "ERROR")
-            payload = {"status": self.status, "message": f"Injected fault: {code.lower().replace('_', ' ')}.",
-                       "error_code": code, "request_id": "req_fault000"}
+            payload = {
+                "status": self.status,
+                "message": f"Injected fault: {code.lower().replace('_', ' ')}.",
+                "error_code": code,
+                "request_id": "req_fault000",
+            }
             return json.dumps(payload).encode(), "application/json"
         error, description = _OAUTH_5XX.get(self.status, _SERVER_ERROR)
         if self.status == 429:

@@ -38,7 +38,10 @@ def classify(model: ModelConfig, text: str, *, read_full_text: bool = False) -> 
     """Every label with a score in (0, 1), the scores summing to 1, sorted by score, highest first."""
     seen = _truncate(text, read_full_text)
     lowered = seen.lower()
-    logits = {label: 4 * _unit(model.model_id, label, seen) + (6.0 if label.lower() in lowered else 0.0) for label in model.labels}
+    logits = {
+        label: 4 * _unit(model.model_id, label, seen) + (6.0 if label.lower() in lowered else 0.0)
+        for label in model.labels
+    }
     top = max(logits.values())
     weights = {label: math.exp(value - top) for label, value in logits.items()}
     total = sum(weights.values())
@@ -63,13 +66,17 @@ def _features(text: str) -> Counter[str]:
     return features
 
 
-def similarity(base_texts: dict[str, str], compare_to_texts: dict[str, str], top_n: int) -> dict[str, list[dict[str, object]]]:
+def similarity(
+    base_texts: dict[str, str], compare_to_texts: dict[str, str], top_n: int
+) -> dict[str, list[dict[str, object]]]:
     """For each compare text, the ``top_n`` most similar base texts, most similar first (ties by id)."""
     base_features = {key: _features(text) for key, text in base_texts.items()}
     result: dict[str, list[dict[str, object]]] = {}
     for compare_id, text in compare_to_texts.items():
         features = _features(text)
-        scored = [(_cosine(features, base, text == base_texts[base_id]), base_id) for base_id, base in base_features.items()]
+        scored = [
+            (_cosine(features, base, text == base_texts[base_id]), base_id) for base_id, base in base_features.items()
+        ]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         result[compare_id] = [{"id": base_id, "similarity": score} for score, base_id in scored[:top_n]]
     return result

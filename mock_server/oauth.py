@@ -28,7 +28,7 @@ from .state import MockState
 
 __all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
-TOKEN_PATH = "/oauth2/token"
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 REVOKE_PATH = "/oauth2/revoke"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 _ALLOW = "OPTIONS, POST"

@@ -42,8 +42,12 @@ _TEXTS = {"type": "array", "minItems": 1, "maxItems": 8, "items": {"type": "stri
 
 
 def _oauth_errors(*statuses: int) -> dict[str, Any]:
-    described = {400: "invalid_request, invalid_scope, unauthorized_client or invalid_grant", 401: "invalid_client",
-                 413: "body over the mock's limit", 500: "server_error"}
+    described = {
+        400: "invalid_request, invalid_scope, unauthorized_client or invalid_grant",
+        401: "invalid_client",
+        413: "body over the mock's limit",
+        500: "server_error",
+    }
     responses: dict[str, Any] = {
         str(status): {
             "description": described[status],
@@ -52,7 +56,10 @@ def _oauth_errors(*statuses: int) -> dict[str, Any]:
         }
         for status in statuses
     }
-    responses["405"] = {"description": "Method not allowed (Allow: OPTIONS, POST)", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    responses["405"] = {
+        "description": "Method not allowed (Allow: OPTIONS, POST)",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
     return responses
 
 
@@ -66,7 +73,11 @@ def _api_errors(*statuses: int) -> dict[str, Any]:
 def _form(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {
         "required": True,
-        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": properties, "required": required}}},
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "properties": properties, "required": required}
+            }
+        },
     }
 
 
@@ -82,7 +93,7 @@ def _ok(schema: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[s
 
 
 _MODEL_ID = {"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_API_AUTH = [{"bearerAuth": []}]
+_API_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _auth_paths() -> dict[str, Any]:
@@ -115,14 +126,21 @@ def _auth_paths() -> dict[str, Any]:
                 "summary": "Revoke a token (RFC 7009): 200 with an empty body, also for unknown tokens",
                 "security": [{"basicAuth": []}],
                 "requestBody": _form({"token": {"type": "string"}, "token_type_hint": {"type": "string"}}, ["token"]),
-                "responses": {"200": {"description": "Revoked, or unknown", "headers": _NO_STORE}, **_oauth_errors(400, 401, 413, 500)},
+                "responses": {
+                    "200": {"description": "Revoked, or unknown", "headers": _NO_STORE},
+                    **_oauth_errors(400, 401, 413, 500),
+                },
             }
         },
     }
 
 
 def _api_paths() -> dict[str, Any]:
-    inference_item = {"type": "object", "required": ["text", "predictions"], "properties": {"text": {"type": "string"}, "predictions": _PREDICTIONS}}
+    inference_item = {
+        "type": "object",
+        "required": ["text", "predictions"],
+        "properties": {"text": {"type": "string"}, "predictions": _PREDICTIONS},
+    }
     settings = {
         "type": "object",
         "required": ["model_id"],
@@ -133,44 +151,128 @@ def _api_paths() -> dict[str, Any]:
             "read_full_text": {"type": "boolean"},
         },
     }
-    model = {"type": "object", "required": ["id", "name", "type", "status"], "properties": {
-        "id": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"}, "status": {"type": "string"},
-        "labels": {"type": "array", "items": {"type": "string"}}}}
+    model = {
+        "type": "object",
+        "required": ["id", "name", "type", "status"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "type": {"type": "string"},
+            "status": {"type": "string"},
+            "labels": {"type": "array", "items": {"type": "string"}},
+        },
+    }
     return {
-        "/v2/models/{model_id}/inference": {"post": {
-            "operationId": "inference", "security": _API_AUTH, "parameters": [_MODEL_ID],
-            "requestBody": _json_body({"type": "object", "required": ["texts"], "properties": {
-                "texts": _TEXTS, "max_predictions": {"type": "integer", "minimum": 1},
-                "label_filter": {"type": "array", "items": {"type": "string"}}}}),
-            "responses": {"200": _ok({"type": "array", "items": inference_item}), **_api_errors(400, 401, 404, 413, 415, 429, 500)},
-        }},
-        "/v2/models/inference": {"post": {
-            "operationId": "multiModelInference", "security": _API_AUTH,
-            "requestBody": _json_body({"type": "object", "required": ["texts", "model_settings"], "properties": {
-                "texts": _TEXTS, "model_settings": {"type": "array", "minItems": 1, "items": settings}}}),
-            "responses": {"200": _ok({"type": "array", "items": {"type": "object", "required": ["text", "models"]}}),
-                          **_api_errors(400, 401, 404, 413, 415, 429, 500)},
-        }},
-        "/v2/similarity": {"post": {
-            "operationId": "similarity", "security": _API_AUTH,
-            "requestBody": _json_body({"type": "object", "required": ["top_n", "base_texts", "compare_to_texts"], "properties": {
-                "top_n": {"type": "integer", "minimum": 1},
-                "base_texts": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string", "maxLength": 10000}},
-                "compare_to_texts": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string", "maxLength": 10000}}}}),
-            "responses": {"200": _ok({"type": "object", "additionalProperties": {"type": "array", "items": {
-                "type": "object", "required": ["id", "similarity"],
-                "properties": {"id": {"type": "string"}, "similarity": {"type": "number", "minimum": 0, "maximum": 1}}}}}),
-                **_api_errors(400, 401, 413, 415, 429, 500)},
-        }},
-        "/v2/models": {"get": {
-            "operationId": "listModels", "security": _API_AUTH,
-            "responses": {"200": _ok({"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": model}}}),
-                          **_api_errors(401, 429, 500)},
-        }},
-        "/v2/models/{model_id}": {"get": {
-            "operationId": "getModel", "security": _API_AUTH, "parameters": [_MODEL_ID],
-            "responses": {"200": _ok(model), **_api_errors(401, 404, 429, 500)},
-        }},
+        "/v2/models/{model_id}/inference": {
+            "post": {
+                "operationId": "inference",
+                "security": _API_AUTH,
+                "parameters": [_MODEL_ID],
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "required": ["texts"],
+                        "properties": {
+                            "texts": _TEXTS,
+                            "max_predictions": {"type": "integer", "minimum": 1},
+                            "label_filter": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _ok({"type": "array", "items": inference_item}),
+                    **_api_errors(400, 401, 404, 413, 415, 429, 500),
+                },
+            }
+        },
+        "/v2/models/inference": {
+            "post": {
+                "operationId": "multiModelInference",
+                "security": _API_AUTH,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "required": ["texts", "model_settings"],
+                        "properties": {
+                            "texts": _TEXTS,
+                            "model_settings": {"type": "array", "minItems": 1, "items": settings},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _ok({"type": "array", "items": {"type": "object", "required": ["text", "models"]}}),
+                    **_api_errors(400, 401, 404, 413, 415, 429, 500),
+                },
+            }
+        },
+        "/v2/similarity": {
+            "post": {
+                "operationId": "similarity",
+                "security": _API_AUTH,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "required": ["top_n", "base_texts", "compare_to_texts"],
+                        "properties": {
+                            "top_n": {"type": "integer", "minimum": 1},
+                            "base_texts": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": {"type": "string", "maxLength": 10000},
+                            },
+                            "compare_to_texts": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": {"type": "string", "maxLength": 10000},
+                            },
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _ok(
+                        {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["id", "similarity"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "similarity": {"type": "number", "minimum": 0, "maximum": 1},
+                                    },
+                                },
+                            },
+                        }
+                    ),
+                    **_api_errors(400, 401, 413, 415, 429, 500),
+                },
+            }
+        },
+        "/v2/models": {
+            "get": {
+                "operationId": "listModels",
+                "security": _API_AUTH,
+                "responses": {
+                    "200": _ok(
+                        {
+                            "type": "object",
+                            "required": ["models"],
+                            "properties": {"models": {"type": "array", "items": model}},
+                        }
+                    ),
+                    **_api_errors(401, 429, 500),
+                },
+            }
+        },
+        "/v2/models/{model_id}": {
+            "get": {
+                "operationId": "getModel",
+                "security": _API_AUTH,
+                "parameters": [_MODEL_ID],
+                "responses": {"200": _ok(model), **_api_errors(401, 404, 429, 500)},
+            }
+        },
     }
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 __all__ = ["TOKEN_PREFIX", "IssuedToken", "TokenMinter"]
 
-TOKEN_PREFIX = "ory_at_"
+TOKEN_PREFIX = "ory_at_"  # noqa: S105 - Hydra's public prefix
 _RANDOM_BYTES = 32
 _TAG_BYTES = 20
 _PRUNE_EVERY = 1024

@@ -64,9 +64,22 @@ def start_served_mock(tmp: Path, *args: str) -> ServedMock:
     """Run ``labelf-mock serve --port 0`` with ``args`` and wait until it listens."""
     stamp = time.monotonic_ns()
     ready, log = tmp / f"ready-{stamp}.json", tmp / f"serve-{stamp}.log"
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--ready-file", str(ready), "--no-access-log", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "serve",
+        "--port",
+        "0",
+        "--ready-file",
+        str(ready),
+        "--no-access-log",
+        *args,
+    ]
     with log.open("wb") as sink:  # a file, not a pipe: a pipe nobody reads would block the server
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
     deadline = time.monotonic() + 20
     while not ready.exists() or not ready.read_text():
         if process.poll() is not None or time.monotonic() > deadline:

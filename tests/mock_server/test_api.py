@@ -28,7 +28,9 @@ def mock_config() -> MockConfig:
 @pytest.fixture
 def token(client: httpx.Client) -> str:
     """A fresh access token for the default client."""
-    response = client.post("/oauth2/token", content=GRANT, headers={**FORM, "authorization": basic("CLIENT_ID", "CLIENT_SECRET")})
+    response = client.post(
+        "/oauth2/token", content=GRANT, headers={**FORM, "authorization": basic("CLIENT_ID", "CLIENT_SECRET")}
+    )
     value: str = response.json()["access_token"]
     return value
 
@@ -50,7 +52,9 @@ def assert_api_error(response: httpx.Response, status: int, error_code: str) -> 
 
 # Inference
 def test_inference_shape_and_order(client: httpx.Client, token: str) -> None:
-    response = client.post("/v2/models/1/inference", json={"texts": ["this is positive", "so negative"]}, headers=bearer(token))
+    response = client.post(
+        "/v2/models/1/inference", json={"texts": ["this is positive", "so negative"]}, headers=bearer(token)
+    )
     assert response.status_code == 200
     results = response.json()
     assert [r["text"] for r in results] == ["this is positive", "so negative"]
@@ -73,7 +77,9 @@ def test_max_predictions_and_partial_label_filter(client: httpx.Client, token: s
     (result,) = client.post("/v2/models/1/inference", json=body, headers=bearer(token)).json()
     assert len(result["predictions"]) == 1
     assert result["predictions"][0]["label"] in {"positive", "neutral"}
-    (result,) = client.post("/v2/models/1/inference", json={"texts": ["x"], "label_filter": ["po"]}, headers=bearer(token)).json()
+    (result,) = client.post(
+        "/v2/models/1/inference", json={"texts": ["x"], "label_filter": ["po"]}, headers=bearer(token)
+    ).json()
     assert [p["label"] for p in result["predictions"]] == ["positive"]
 
 
@@ -97,7 +103,9 @@ def test_inference_validation_is_400(client: httpx.Client, token: str, body: obj
 
 
 def test_documented_missing_texts_message(client: httpx.Client, token: str) -> None:
-    body = assert_api_error(client.post("/v2/models/1/inference", json={}, headers=bearer(token)), 400, "MISSING_REQUIRED_FIELD")
+    body = assert_api_error(
+        client.post("/v2/models/1/inference", json={}, headers=bearer(token)), 400, "MISSING_REQUIRED_FIELD"
+    )
     assert body["message"] == "texts field is required"
 
 
@@ -107,7 +115,9 @@ def test_limits_are_inclusive(client: httpx.Client, token: str) -> None:
 
 
 def test_malformed_json_is_400(client: httpx.Client, token: str) -> None:
-    response = client.post("/v2/models/1/inference", content=b'{"texts": [', headers={**bearer(token), "content-type": "application/json"})
+    response = client.post(
+        "/v2/models/1/inference", content=b'{"texts": [', headers={**bearer(token), "content-type": "application/json"}
+    )
     assert_api_error(response, 400, "MALFORMED_JSON")
 
 
@@ -122,8 +132,12 @@ def test_oversized_body_is_413(client: httpx.Client, token: str) -> None:
 
 
 def test_unknown_model_is_404_and_archived_is_400(client: httpx.Client, token: str) -> None:
-    assert_api_error(client.post("/v2/models/404/inference", json={"texts": ["t"]}, headers=bearer(token)), 404, "MODEL_NOT_FOUND")
-    body = assert_api_error(client.post("/v2/models/99/inference", json={"texts": ["t"]}, headers=bearer(token)), 400, "MODEL_ARCHIVED")
+    assert_api_error(
+        client.post("/v2/models/404/inference", json={"texts": ["t"]}, headers=bearer(token)), 404, "MODEL_NOT_FOUND"
+    )
+    body = assert_api_error(
+        client.post("/v2/models/99/inference", json={"texts": ["t"]}, headers=bearer(token)), 400, "MODEL_ARCHIVED"
+    )
     assert body["message"] == "Model is archived"
 
 
@@ -139,7 +153,10 @@ def test_unknown_api_path_is_404(client: httpx.Client, token: str) -> None:
 
 # Multi-model inference
 def test_multi_model_inference(client: httpx.Client, token: str) -> None:
-    body = {"texts": ["billing is positive"], "model_settings": [{"model_id": 1, "max_predictions": 1}, {"model_id": "2", "label_filter": ["bill"]}]}
+    body = {
+        "texts": ["billing is positive"],
+        "model_settings": [{"model_id": 1, "max_predictions": 1}, {"model_id": "2", "label_filter": ["bill"]}],
+    }
     (result,) = client.post("/v2/models/inference", json=body, headers=bearer(token)).json()
     assert result["text"] == "billing is positive"
     assert [m["model_id"] for m in result["models"]] == ["1", "2"]
@@ -150,7 +167,9 @@ def test_multi_model_inference(client: httpx.Client, token: str) -> None:
 def test_read_full_text_sees_past_512_tokens(client: httpx.Client, token: str) -> None:
     text = "word " * 600 + "negative"
     settings_ = [{"model_id": "1", "read_full_text": False}, {"model_id": "1", "read_full_text": True}]
-    (result,) = client.post("/v2/models/inference", json={"texts": [text], "model_settings": settings_}, headers=bearer(token)).json()
+    (result,) = client.post(
+        "/v2/models/inference", json={"texts": [text], "model_settings": settings_}, headers=bearer(token)
+    ).json()
     truncated, full = result["models"]
     assert full["predictions"][0]["label"] == "negative"
     assert truncated["predictions"] != full["predictions"]
@@ -173,8 +192,11 @@ def test_multi_model_validation(client: httpx.Client, token: str, body: object, 
 
 # Similarity
 def test_similarity_ranks_identical_text_first(client: httpx.Client, token: str) -> None:
-    body = {"top_n": 2, "base_texts": {"a": "the cat sat on the mat", "b": "quarterly revenue grew", "c": "a cat sat"},
-            "compare_to_texts": {"q": "the cat sat on the mat"}}
+    body = {
+        "top_n": 2,
+        "base_texts": {"a": "the cat sat on the mat", "b": "quarterly revenue grew", "c": "a cat sat"},
+        "compare_to_texts": {"q": "the cat sat on the mat"},
+    }
     result = client.post("/v2/similarity", json=body, headers=bearer(token)).json()
     assert list(result) == ["q"]
     assert [hit["id"] for hit in result["q"]] == ["a", "c"]
@@ -191,7 +213,14 @@ def test_similarity_ranks_identical_text_first(client: httpx.Client, token: str)
         ({"top_n": 1, "base_texts": {}, "compare_to_texts": {"b": "y"}}, "INVALID_FIELD_VALUE"),
         ({"top_n": 1, "base_texts": {"a": "x"}}, "MISSING_REQUIRED_FIELD"),
         ({"top_n": 1, "base_texts": {"a": "x" * 10_001}, "compare_to_texts": {"b": "y"}}, "TEXT_TOO_LONG"),
-        ({"top_n": 1, "base_texts": {str(i): "x" for i in range(150)}, "compare_to_texts": {str(i): "y" for i in range(51)}}, "TOO_MANY_TEXTS"),
+        (
+            {
+                "top_n": 1,
+                "base_texts": {str(i): "x" for i in range(150)},
+                "compare_to_texts": {str(i): "y" for i in range(51)},
+            },
+            "TOO_MANY_TEXTS",
+        ),
     ],
 )
 def test_similarity_validation(client: httpx.Client, token: str, body: object, error_code: str) -> None:
@@ -218,7 +247,7 @@ def challenge(response: httpx.Response) -> str:
     assert response.status_code == 401, response.text
     value: str = response.headers["www-authenticate"]
     assert value.startswith('Bearer realm="labelf"')  # RFC 6750 §3: at least one auth-param
-    assert '\\' not in value
+    assert "\\" not in value
     return value
 
 
@@ -259,7 +288,9 @@ def test_token_from_another_mock_instance_is_refused(client: httpx.Client) -> No
     from mock_server import create_app
 
     with httpx.Client(transport=InProcessTransport(create_app()), base_url="http://other") as other:
-        foreign = other.post("/oauth2/token", content=GRANT, headers={**FORM, "authorization": basic("CLIENT_ID", "CLIENT_SECRET")}).json()["access_token"]
+        foreign = other.post(
+            "/oauth2/token", content=GRANT, headers={**FORM, "authorization": basic("CLIENT_ID", "CLIENT_SECRET")}
+        ).json()["access_token"]
     assert "not issued by this server" in challenge(client.get("/v2/models", headers=bearer(foreign)))
 
 
@@ -275,15 +306,25 @@ json_values = st.recursive(
 )
 request_bodies = st.one_of(
     json_values,
-    st.fixed_dictionaries({"texts": json_values}, optional={"max_predictions": json_values, "label_filter": json_values, "model_settings": json_values}),
+    st.fixed_dictionaries(
+        {"texts": json_values},
+        optional={"max_predictions": json_values, "label_filter": json_values, "model_settings": json_values},
+    ),
     st.fixed_dictionaries({"top_n": json_values, "base_texts": json_values, "compare_to_texts": json_values}),
 )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=request_bodies, path=st.sampled_from(["/v2/models/1/inference", "/v2/models/inference", "/v2/similarity", "/v2/models/x/inference"]))
+@given(
+    body=request_bodies,
+    path=st.sampled_from(
+        ["/v2/models/1/inference", "/v2/models/inference", "/v2/similarity", "/v2/models/x/inference"]
+    ),
+)
 def test_any_json_body_gets_a_documented_answer(client: httpx.Client, token: str, body: object, path: str) -> None:
-    response = client.post(path, content=json.dumps(body).encode(), headers={**bearer(token), "content-type": "application/json"})
+    response = client.post(
+        path, content=json.dumps(body).encode(), headers={**bearer(token), "content-type": "application/json"}
+    )
     assert response.status_code in {200, 400, 404}, response.text
     if response.status_code != 200:
         assert set(response.json()) == API_ERROR_KEYS

@@ -48,8 +48,14 @@ def test_json_file_and_env_override(tmp_path: Path) -> None:
         ("colour = 1", "Config '<top level>' has value ['colour']"),
         ("clients = []", "Config 'clients' has value []"),
         ('[[clients]]\nclient_id = "a"', "Config 'clients[0].client_secret' has value None"),
-        ('[[clients]]\nclient_id = "a"\nclient_secret = "b"\ntoken_endpoint_auth_method = "none"', "Config 'clients[a].token_endpoint_auth_method' has value 'none'"),
-        ('[[clients]]\nclient_id = "a"\nclient_secret = "b"\ngrant_types = ["password"]', "Config 'clients[a].grant_types' has value ['password']"),
+        (
+            '[[clients]]\nclient_id = "a"\nclient_secret = "b"\ntoken_endpoint_auth_method = "none"',
+            "Config 'clients[a].token_endpoint_auth_method' has value 'none'",
+        ),
+        (
+            '[[clients]]\nclient_id = "a"\nclient_secret = "b"\ngrant_types = ["password"]',
+            "Config 'clients[a].grant_types' has value ['password']",
+        ),
         ('api_keys = ["sk_live_x"]', "Config 'api_keys' has value 'sk_live_x'"),
         ('[[models]]\nmodel_id = "m"\nlabels = []', "Config 'models[m].labels' has value []"),
     ],

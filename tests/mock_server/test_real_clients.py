@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -45,7 +46,9 @@ fetch('%s/oauth2/token', {
 
 def test_python_requests_snippet(served_mock: ServedMock) -> None:
     data = {"grant_type": "client_credentials"}
-    response = requests.post(f"{served_mock.base_url}/oauth2/token", data=data, auth=("CLIENT_ID", "CLIENT_SECRET"), timeout=10)
+    response = requests.post(
+        f"{served_mock.base_url}/oauth2/token", data=data, auth=("CLIENT_ID", "CLIENT_SECRET"), timeout=10
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
     assert list(response.json()) == ["access_token", "expires_in", "scope", "token_type"]
@@ -56,7 +59,9 @@ def test_python_requests_snippet(served_mock: ServedMock) -> None:
 @needs_node
 def test_javascript_fetch_snippet(served_mock: ServedMock) -> None:
     assert NODE is not None
-    result = subprocess.run([NODE, "-e", FETCH_SNIPPET % served_mock.base_url], capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [NODE, "-e", FETCH_SNIPPET % served_mock.base_url], capture_output=True, text=True, timeout=60, check=True
+    )
     answer = json.loads(result.stdout)
     assert answer["status"] == 200
     assert answer["contentType"] == "application/json;charset=UTF-8"
@@ -69,8 +74,18 @@ def test_javascript_fetch_snippet(served_mock: ServedMock) -> None:
 def test_documented_curl_line_gets_hydras_missing_credentials_answer(served_mock: ServedMock) -> None:
     # The documented curl line sends no credentials at all (and -k, which this project never uses).
     assert CURL is not None
-    command = [CURL, "-s", "-i", "-X", "POST", "-H", "Content-Type: application/x-www-form-urlencoded",
-               "-d", "grant_type=client_credentials", f"{served_mock.base_url}/oauth2/token"]
+    command = [
+        CURL,
+        "-s",
+        "-i",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/x-www-form-urlencoded",
+        "-d",
+        "grant_type=client_credentials",
+        f"{served_mock.base_url}/oauth2/token",
+    ]
     output = subprocess.run(command, capture_output=True, timeout=30, check=True).stdout.decode()
     head, _, body = output.partition("\r\n\r\n")
     assert head.startswith("HTTP/1.1 400")
@@ -80,58 +95,83 @@ def test_documented_curl_line_gets_hydras_missing_credentials_answer(served_mock
     assert "www-authenticate" not in headers
     assert json.loads(body) == {
         "error": "invalid_request",
-        "error_description": f"{IR} Client credentials missing or malformed in both HTTP Authorization header and HTTP POST body.",
+        "error_description": f"{IR} Client credentials missing or malformed in both HTTP Authorization header and "
+        "HTTP POST body.",
     }
 
 
 @needs_curl
 def test_curl_with_credentials_gets_a_token(served_mock: ServedMock) -> None:
     assert CURL is not None
-    command = [CURL, "-s", "-u", "CLIENT_ID:CLIENT_SECRET", "-d", "grant_type=client_credentials", f"{served_mock.base_url}/oauth2/token"]
+    command = [
+        CURL,
+        "-s",
+        "-u",
+        "CLIENT_ID:CLIENT_SECRET",
+        "-d",
+        "grant_type=client_credentials",
+        f"{served_mock.base_url}/oauth2/token",
+    ]
     body = json.loads(subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout)
     assert body["token_type"] == "bearer"
 
 
 def test_httpx_sync(served_mock: ServedMock) -> None:
     with httpx.Client(base_url=served_mock.base_url) as http:
-        assert_token_success(http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET")))
+        assert_token_success(
+            http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+        )
 
 
 @pytest.mark.anyio
 async def test_httpx_async(served_mock: ServedMock) -> None:
     async with httpx.AsyncClient(base_url=served_mock.base_url) as http:
-        response = await http.post("/oauth2/token", data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+        response = await http.post(
+            "/oauth2/token", data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET")
+        )
     assert_token_success(response)
 
 
 @pytest.fixture(scope="module")
-def tls_mock(tmp_path_factory: pytest.TempPathFactory) -> ServedMock:
+def tls_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
     """``labelf-mock serve --tls``."""
     tmp = tmp_path_factory.mktemp("tls")
     served = start_served_mock(tmp, "--tls", "--tls-dir", str(tmp / "certs"))
-    yield served  # type: ignore[misc]
+    yield served
     assert served.stop() == 0
 
 
 def test_tls_with_verification_on(tls_mock: ServedMock) -> None:
     assert tls_mock.base_url.startswith("https://127.0.0.1:") and tls_mock.ca_bundle
     data = {"grant_type": "client_credentials"}
-    response = requests.post(f"{tls_mock.base_url}/oauth2/token", data=data, auth=("CLIENT_ID", "CLIENT_SECRET"), verify=tls_mock.ca_bundle, timeout=10)
+    response = requests.post(
+        f"{tls_mock.base_url}/oauth2/token",
+        data=data,
+        auth=("CLIENT_ID", "CLIENT_SECRET"),
+        verify=tls_mock.ca_bundle,
+        timeout=10,
+    )
     assert response.status_code == 200
     url = httpx.URL(tls_mock.base_url)
-    with socket.create_connection((url.host, url.port or 443), timeout=10) as raw:
-        # The system trust store does not know the throwaway CA: verification really is on.
-        with pytest.raises(ssl.SSLCertVerificationError):
-            ssl.create_default_context().wrap_socket(raw, server_hostname=url.host).close()
+    # The system trust store does not know the throwaway CA: verification really is on.
+    with (
+        socket.create_connection((url.host, url.port or 443), timeout=10) as raw,
+        pytest.raises(ssl.SSLCertVerificationError),
+    ):
+        ssl.create_default_context().wrap_socket(raw, server_hostname=url.host).close()
     with httpx.Client(verify=ssl.create_default_context(cafile=tls_mock.ca_bundle)) as http:
-        assert_token_success(http.post(f"{tls_mock.base_url}/oauth2/token", data=data, auth=("CLIENT_ID", "CLIENT_SECRET")))
+        assert_token_success(
+            http.post(f"{tls_mock.base_url}/oauth2/token", data=data, auth=("CLIENT_ID", "CLIENT_SECRET"))
+        )
 
 
 @needs_node
 def test_tls_with_node_trusting_the_ca(tls_mock: ServedMock) -> None:
     assert NODE is not None and tls_mock.ca_bundle
     env = {**os.environ, "NODE_EXTRA_CA_CERTS": tls_mock.ca_bundle}
-    result = subprocess.run([NODE, "-e", FETCH_SNIPPET % tls_mock.base_url], capture_output=True, text=True, timeout=60, env=env, check=True)
+    result = subprocess.run(
+        [NODE, "-e", FETCH_SNIPPET % tls_mock.base_url], capture_output=True, text=True, timeout=60, env=env, check=True
+    )
     assert json.loads(result.stdout)["status"] == 200
 
 
@@ -144,7 +184,9 @@ def test_key_file_is_private(tls_mock: ServedMock) -> None:
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_stops_cleanly_on_signals(tmp_path: Path, stop_signal: signal.Signals) -> None:
     served = start_served_mock(tmp_path, "--client", "me:pa:ss", "--access-log")
-    requests.post(f"{served.base_url}/oauth2/token", data={"grant_type": "client_credentials"}, auth=("me", "pa:ss"), timeout=10).raise_for_status()
+    requests.post(
+        f"{served.base_url}/oauth2/token", data={"grant_type": "client_credentials"}, auth=("me", "pa:ss"), timeout=10
+    ).raise_for_status()
     served.process.send_signal(stop_signal)
     assert served.process.wait(timeout=10) == 0
     output = served.output()

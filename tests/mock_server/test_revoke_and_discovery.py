@@ -87,7 +87,9 @@ def test_other_tokens_stay_valid(client: httpx.Client) -> None:
     ],
     ids=["empty-body", "no-credentials", "bad-escape", "wrong-secret", "unknown-client"],
 )
-def test_errors_carry_fosites_generic_bodies(client: httpx.Client, body: str, authorization: str | None, status: int, error: str) -> None:
+def test_errors_carry_fosites_generic_bodies(
+    client: httpx.Client, body: str, authorization: str | None, status: int, error: str
+) -> None:
     description = INVALID_CLIENT if error == "invalid_client" else f"{IR} {DEFAULT_HINT}"
     assert_oauth_error(revoke(client, body, authorization), status, error, description)
 
@@ -123,7 +125,9 @@ def test_openapi_describes_token_revoke_and_their_errors(client: httpx.Client) -
     token_responses = document["paths"]["/oauth2/token"]["post"]["responses"]
     assert {"200", "400", "401", "405", "413", "500"} <= set(token_responses)
     assert set(document["paths"]["/oauth2/revoke"]["post"]["responses"]) >= {"200", "400", "401"}
-    hint = document["paths"]["/oauth2/revoke"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]["token_type_hint"]
+    hint = document["paths"]["/oauth2/revoke"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"][
+        "schema"
+    ]["properties"]["token_type_hint"]
     assert "enum" not in hint  # RFC 7009 §2.2: unknown hints are ignored, not rejected
 
 

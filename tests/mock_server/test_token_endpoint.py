@@ -23,7 +23,9 @@ from tests.helpers import (
 )
 
 GOOD = basic("CLIENT_ID", "CLIENT_SECRET")
-MISSING_CREDENTIALS = f"{IR} Client credentials missing or malformed in both HTTP Authorization header and HTTP POST body."
+MISSING_CREDENTIALS = (
+    f"{IR} Client credentials missing or malformed in both HTTP Authorization header and HTTP POST body."
+)
 
 
 @pytest.fixture
@@ -33,14 +35,18 @@ def mock_config() -> MockConfig:
         clients=(
             ClientConfig("CLIENT_ID", "CLIENT_SECRET"),
             ClientConfig("post-client", "post-secret", token_endpoint_auth_method="client_secret_post"),
-            ClientConfig("scoped", "s3cret", scopes=("inference", "similarity"), audience=("https://api.app.labelf.ai",)),
+            ClientConfig(
+                "scoped", "s3cret", scopes=("inference", "similarity"), audience=("https://api.app.labelf.ai",)
+            ),
             ClientConfig("code-only", "c0de", grant_types=("authorization_code",)),
             ClientConfig("short", "lived", expires_in=60),
         )
     )
 
 
-def post(client: httpx.Client, body: str | bytes = GRANT, authorization: str | None = GOOD, **headers: str) -> httpx.Response:
+def post(
+    client: httpx.Client, body: str | bytes = GRANT, authorization: str | None = GOOD, **headers: str
+) -> httpx.Response:
     all_headers = {**FORM, **headers}
     if authorization is not None:
         all_headers["authorization"] = authorization
@@ -103,13 +109,18 @@ def test_basic_scheme_is_case_insensitive(client: httpx.Client, scheme: str) -> 
 
 def test_bad_percent_escape_in_client_id(client: httpx.Client) -> None:
     response = post(client, authorization=basic("CLIENT_%zz", "CLIENT_SECRET", encode=False))
-    hint = "The client id in the HTTP authorization header could not be decoded from 'application/x-www-form-urlencoded'."
+    hint = (
+        "The client id in the HTTP authorization header could not be decoded from 'application/x-www-form-urlencoded'."
+    )
     assert_oauth_error(response, 400, "invalid_request", f"{IR} {hint}")
 
 
 def test_bad_percent_escape_in_client_secret(client: httpx.Client) -> None:
     response = post(client, authorization=basic("CLIENT_ID", "100%", encode=False))
-    hint = "The client secret in the HTTP authorization header could not be decoded from 'application/x-www-form-urlencoded'."
+    hint = (
+        "The client secret in the HTTP authorization header could not be decoded from "
+        "'application/x-www-form-urlencoded'."
+    )
     assert_oauth_error(response, 400, "invalid_request", f"{IR} {hint}")
 
 
@@ -118,8 +129,12 @@ def test_basic_credentials_are_form_url_decoded() -> None:
     with httpx.Client(transport=InProcessTransport(create_app(config)), base_url="http://t") as http:
         assert_token_success(post(http, authorization=basic("id:with colon", "p+w%d:x")))
         # Sent unencoded (as requests' auth= does), '+' arrives as a space and '%d:' is a bad escape.
-        assert_oauth_error(post(http, authorization=basic("id%3Awith+colon", "p+w%d:x", encode=False)), 400, "invalid_request")
-        assert_oauth_error(post(http, authorization=basic("id%3Awith+colon", "p+w%25d:x", encode=False)), 401, "invalid_client")
+        assert_oauth_error(
+            post(http, authorization=basic("id%3Awith+colon", "p+w%d:x", encode=False)), 400, "invalid_request"
+        )
+        assert_oauth_error(
+            post(http, authorization=basic("id%3Awith+colon", "p+w%25d:x", encode=False)), 401, "invalid_client"
+        )
 
 
 # Row 5: missing grant_type, and the empty body; both before client authentication.
@@ -140,7 +155,9 @@ def test_empty_body_is_400_before_client_auth(client: httpx.Client, authorizatio
 
 
 # Row 6: unsupported grant types are invalid_request with the default hint, whatever the credentials.
-@pytest.mark.parametrize("grant", ["foo", "Client_Credentials", "CLIENT_CREDENTIALS", "client_credentials+client_credentials", "password"])
+@pytest.mark.parametrize(
+    "grant", ["foo", "Client_Credentials", "CLIENT_CREDENTIALS", "client_credentials+client_credentials", "password"]
+)
 @pytest.mark.parametrize("authorization", [GOOD, basic("CLIENT_ID", "wrong"), None])
 def test_unsupported_grant_type_is_invalid_request(client: httpx.Client, grant: str, authorization: str | None) -> None:
     response = post(client, f"grant_type={grant}", authorization)
@@ -176,7 +193,11 @@ def test_options_lists_allowed_methods(client: httpx.Client) -> None:
     ids=["json", "text", "no-content-type"],
 )
 def test_non_form_bodies_count_as_empty(client: httpx.Client, headers: dict[str, str]) -> None:
-    response = client.post("/oauth2/token", content=json.dumps({"grant_type": "client_credentials"}), headers={"authorization": GOOD, **headers})
+    response = client.post(
+        "/oauth2/token",
+        content=json.dumps({"grant_type": "client_credentials"}),
+        headers={"authorization": GOOD, **headers},
+    )
     if not headers:
         assert "content-type" not in response.request.headers
     assert_oauth_error(response, 400, "invalid_request", f"{IR} The POST body can not be empty.")
@@ -188,7 +209,9 @@ def test_form_media_type_is_case_insensitive_and_charset_is_allowed(client: http
 
 
 def test_multipart_form_is_accepted(client: httpx.Client) -> None:
-    response = client.post("/oauth2/token", files={"grant_type": (None, "client_credentials")}, headers={"authorization": GOOD})
+    response = client.post(
+        "/oauth2/token", files={"grant_type": (None, "client_credentials")}, headers={"authorization": GOOD}
+    )
     assert response.request.headers["content-type"].startswith("multipart/form-data")
     assert_token_success(response)
 
@@ -204,16 +227,20 @@ def test_malformed_pairs_are_dropped_silently(client: httpx.Client) -> None:
 
 
 def test_query_string_is_never_read(client: httpx.Client) -> None:
-    response = client.post("/oauth2/token?grant_type=client_credentials", content="x=y", headers={**FORM, "authorization": GOOD})
+    response = client.post(
+        "/oauth2/token?grant_type=client_credentials", content="x=y", headers={**FORM, "authorization": GOOD}
+    )
     assert_oauth_error(response, 400, "invalid_request", f"{IR} Request parameter 'grant_type' is missing")
 
 
 # Row 9: client_secret_post on a client_secret_basic client, and the mirror case.
 def test_body_credentials_on_basic_client_are_refused(client: httpx.Client) -> None:
     response = post(client, f"{GRANT}&client_id=CLIENT_ID&client_secret=CLIENT_SECRET", authorization=None)
-    hint = ("The OAuth 2.0 Client supports client authentication method 'client_secret_basic', but method "
-            "'client_secret_post' was requested. You must configure the OAuth 2.0 client's "
-            "'token_endpoint_auth_method' value to accept 'client_secret_post'.")
+    hint = (
+        "The OAuth 2.0 Client supports client authentication method 'client_secret_basic', but method "
+        "'client_secret_post' was requested. You must configure the OAuth 2.0 client's "
+        "'token_endpoint_auth_method' value to accept 'client_secret_post'."
+    )
     assert_oauth_error(response, 401, "invalid_client", f"{INVALID_CLIENT} {hint}")
 
 
@@ -228,20 +255,27 @@ def test_post_client_authenticates_in_the_body(client: httpx.Client) -> None:
 
 def test_basic_on_post_client_is_refused_before_the_secret_check(client: httpx.Client) -> None:
     response = post(client, authorization=basic("post-client", "WRONG"))
-    hint = ("The OAuth 2.0 Client supports client authentication method 'client_secret_post', but method "
-            "'client_secret_basic' was requested. You must configure the OAuth 2.0 client's "
-            "'token_endpoint_auth_method' value to accept 'client_secret_basic'.")
+    hint = (
+        "The OAuth 2.0 Client supports client authentication method 'client_secret_post', but method "
+        "'client_secret_basic' was requested. You must configure the OAuth 2.0 client's "
+        "'token_endpoint_auth_method' value to accept 'client_secret_basic'."
+    )
     assert_oauth_error(response, 401, "invalid_client", f"{INVALID_CLIENT} {hint}")
 
 
 def test_body_client_id_without_secret_reaches_the_secret_check(client: httpx.Client) -> None:
-    assert_oauth_error(post(client, f"{GRANT}&client_id=CLIENT_ID", authorization=None), 401, "invalid_client", INVALID_CLIENT)
+    assert_oauth_error(
+        post(client, f"{GRANT}&client_id=CLIENT_ID", authorization=None), 401, "invalid_client", INVALID_CLIENT
+    )
 
 
 # Row 10: a scope the client may not request.
 def test_disallowed_scope_is_invalid_scope_naming_the_first(client: httpx.Client) -> None:
     response = post(client, f"{GRANT}&scope=inference+admin+root", basic("scoped", "s3cret"))
-    description = "The requested scope is invalid, unknown, or malformed. The OAuth 2.0 Client is not allowed to request scope 'admin'."
+    description = (
+        "The requested scope is invalid, unknown, or malformed. "
+        "The OAuth 2.0 Client is not allowed to request scope 'admin'."
+    )
     assert_oauth_error(response, 400, "invalid_scope", description)
 
 
@@ -252,8 +286,10 @@ def test_any_scope_on_the_default_client_is_invalid(client: httpx.Client) -> Non
 # Row 11: a client without the client_credentials grant.
 def test_client_without_the_grant_is_unauthorized_client(client: httpx.Client) -> None:
     response = post(client, authorization=basic("code-only", "c0de"))
-    description = ("The client is not authorized to request a token using this method. The OAuth 2.0 Client is "
-                   "not allowed to use authorization grant 'client_credentials'.")
+    description = (
+        "The client is not authorized to request a token using this method. The OAuth 2.0 Client is "
+        "not allowed to use authorization grant 'client_credentials'."
+    )
     assert_oauth_error(response, 400, "unauthorized_client", description)
 
 
@@ -308,7 +344,9 @@ def test_body_of_exactly_the_limit_is_read(client: httpx.Client) -> None:
     assert_token_success(post(client, body + "a" * ((1 << 20) - len(body))))
 
 
-def test_unexpected_exception_is_server_error_json(app: MockApp, client: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_exception_is_server_error_json(
+    app: MockApp, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*args: object) -> str:
         raise RuntimeError("boom")
 

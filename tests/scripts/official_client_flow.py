@@ -16,7 +16,9 @@ CLIENT_ID, CLIENT_SECRET = "CLIENT_ID", "CLIENT_SECRET"
 
 
 def get_bearer_token() -> str:
-    response = requests.post(f"{AUTH}/oauth2/token", data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+    response = requests.post(
+        f"{AUTH}/oauth2/token", data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10
+    )
     if response.status_code != 200:
         raise RuntimeError("Error obtaining bearer token: " + response.text)
     return str(response.json()["access_token"])
@@ -28,14 +30,22 @@ def call(token: str, path: str, body: dict[str, object]) -> requests.Response:
 
 token = get_bearer_token()
 inference = call(token, "/v2/models/1/inference", {"texts": ["I am positive about this"], "max_predictions": 2})
-similarity = call(token, "/v2/similarity", {"top_n": 1, "base_texts": {"example_id1": "hello"}, "compare_to_texts": {"example_compare_id1": "hello"}})
+similarity = call(
+    token,
+    "/v2/similarity",
+    {"top_n": 1, "base_texts": {"example_id1": "hello"}, "compare_to_texts": {"example_compare_id1": "hello"}},
+)
 revoked = requests.post(f"{AUTH}/oauth2/revoke", data={"token": token}, auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
 after_revoke = call(token, "/v2/models/1/inference", {"texts": ["again"]})
 fresh = call(get_bearer_token(), "/v2/models/1/inference", {"texts": ["again"]})
-print(json.dumps({
-    "inference": [inference.status_code, inference.json()],
-    "similarity": [similarity.status_code, similarity.json()],
-    "revoke": [revoked.status_code, revoked.text],
-    "after_revoke": [after_revoke.status_code, after_revoke.headers.get("WWW-Authenticate")],
-    "fresh": fresh.status_code,
-}))
+print(
+    json.dumps(
+        {
+            "inference": [inference.status_code, inference.json()],
+            "similarity": [similarity.status_code, similarity.json()],
+            "revoke": [revoked.status_code, revoked.text],
+            "after_revoke": [after_revoke.status_code, after_revoke.headers.get("WWW-Authenticate")],
+            "fresh": fresh.status_code,
+        }
+    )
+)

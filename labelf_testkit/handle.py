@@ -1,0 +1,130 @@
+"""``LabelfMock``: what a test holds to steer the mock (faults, clock, journal) and read where it lives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mock_server.app import MockApp
+from mock_server.clock import ManualClock
+
+from .faults import RouteFaults, TokenFaults
+from .journal import JournalView
+
+__all__ = ["Credentials", "LabelfMock", "UnusedFaultsError"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A client id and secret; the secret never appears in ``repr`` (so never in pytest's output)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Credentials(client_id={self.client_id!r}, client_secret='[REDACTED]')"
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """``(client_id, client_secret)`` for ``requests``' and ``httpx``'s ``auth=``."""
+        return (self.client_id, self.client_secret)
+
+
+class UnusedFaultsError(AssertionError):
+    """A test planned faults that its code never triggered."""
+
+
+class LabelfMock:
+    """The mock as a test sees it; the ``labelf_mock`` fixture gives a fresh one (state reset) per test.
+
+    ``token``, ``revoke``, ``inference``, ``similarity``, ``models``, ``api`` and ``any`` plan faults on a route;
+    ``clock`` moves the mock's time; ``journal`` lists what the mock received.
+    """
+
+    __test__ = False
+
+    def __init__(self, app: MockApp, base_url: str) -> None:
+        self.app = app
+        self.base_url = base_url
+        state = app.mock
+        self.token = TokenFaults(state)
+        self.revoke = RouteFaults(state.faults, "revoke")
+        self.inference = RouteFaults(state.faults, "inference")
+        self.similarity = RouteFaults(state.faults, "similarity")
+        self.models = RouteFaults(state.faults, "models")
+        self.api = RouteFaults(state.faults, "api")
+        self.any = RouteFaults(state.faults, "any")
+        self.journal = JournalView(state.journal)
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint on the socket server."""
+        return f"{self.base_url}/oauth2/token"
+
+    @property
+    def revoke_url(self) -> str:
+        """The revocation endpoint on the socket server."""
+        return f"{self.base_url}/oauth2/revoke"
+
+    @property
+    def api_url(self) -> str:
+        """The API base (``…/v2``) on the socket server."""
+        return f"{self.base_url}/v2"
+
+    @property
+    def credentials(self) -> Credentials:
+        """The first configured client (``CLIENT_ID`` / ``CLIENT_SECRET`` by default)."""
+        first = self.app.mock.config.clients[0]
+        return Credentials(first.client_id, first.client_secret)
+
+    @property
+    def clock(self) -> ManualClock:
+        """The mock's clock: ``freeze()``, ``advance(seconds)``; reset to wall time after each test."""
+        clock = self.app.mock.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError("This mock was built with a custom clock; steer that clock directly.")
+        return clock
+
+    def route(self, name_or_path: str) -> RouteFaults:
+        """Faults for a named route or an exact path such as ``/v2/models/7/inference``."""
+        return RouteFaults(self.app.mock.faults, name_or_path)
+
+    def issue_token(self, client_id: str | None = None, expires_in: int | None = None) -> str:
+        """A valid access token minted directly, without an HTTP call (not in the journal)."""
+        state = self.app.mock
+        client = state.config.client(client_id or self.credentials.client_id)
+        if client is None:
+            raise ValueError(
+                f"No client {client_id!r} is configured; configured: {[c.client_id for c in state.config.clients]}"
+            )
+        lifetime = expires_in or state.expires_in(client)
+        return state.tokens.issue(client.client_id, int(state.clock.now()) + lifetime)
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke ``token`` as its own client would, without an HTTP call."""
+        state = self.app.mock
+        issued = state.tokens.decode(token)
+        if issued is None:
+            raise ValueError("That token was not issued by this mock.")
+        state.tokens.revoke(token, issued.client_id, state.clock.now())
+
+    def unused_faults(self) -> list[str]:
+        """Descriptions of planned faults that were not (fully) used."""
+        return [fault.describe() for fault in self.app.mock.faults.unused()]
+
+    def assert_all_faults_used(self) -> None:
+        """Fail, listing them, if any planned fault was never triggered."""
+        __tracebackhide__ = True
+        unused = self.unused_faults()
+        if unused:
+            listing = "\n".join(f"  - {line}" for line in unused)
+            raise UnusedFaultsError(
+                f"These planned faults were never triggered, so the code under test never made those calls:\n{listing}\n"
+                "Remove them, or turn the check off with @pytest.mark.labelf(assert_all_faults_used=False)."
+            )
+
+    def reset(self) -> None:
+        """Clean slate: wall clock, no revocations, faults, journal or lifetime override."""
+        self.app.mock.reset()
+
+    def __repr__(self) -> str:
+        return f"<LabelfMock {self.base_url} faults={len(self.app.mock.faults)} requests={len(self.journal)}>"

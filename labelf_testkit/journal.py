@@ -1,0 +1,92 @@
+"""Reading the mock's request journal in tests: filters and assertions that say what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mock_server.journal import Journal, JournalEntry
+
+__all__ = ["JournalView"]
+
+_README = "https://github.com/labelf-testkit/labelf-testkit#the-journal"
+
+
+def _listing(entries: list[JournalEntry]) -> str:
+    return "\n".join(f"  - {entry}" for entry in entries) or "  (no requests)"
+
+
+class JournalView:
+    """Every request the mock received in this test, oldest first; secrets are already redacted."""
+
+    __test__ = False
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self._journal.entries())
+
+    def __len__(self) -> int:
+        return len(self._journal)
+
+    def requests(self, path: str | None = None, method: str | None = None) -> list[JournalEntry]:
+        """Requests, optionally only those to ``path`` (exact, or a prefix ending in ``/``) with ``method``."""
+
+        def wanted(entry: JournalEntry) -> bool:
+            if method is not None and entry.method != method.upper():
+                return False
+            if path is None:
+                return True
+            return entry.path == path or (path.endswith("/") and entry.path.startswith(path))
+
+        return [entry for entry in self._journal.entries() if wanted(entry)]
+
+    @property
+    def token_requests(self) -> list[JournalEntry]:
+        """Every ``POST /oauth2/token``."""
+        return self.requests("/oauth2/token", "POST")
+
+    @property
+    def api_calls(self) -> list[JournalEntry]:
+        """Every request under ``/v2/``."""
+        return self.requests("/v2/")
+
+    @property
+    def issued_tokens(self) -> list[str]:
+        """Fingerprints of the tokens issued, in order."""
+        return [entry.issued_token for entry in self.token_requests if entry.issued_token]
+
+    def assert_token_fetched(self, times: int = 1) -> None:
+        """Fail unless exactly ``times`` token requests were answered 200."""
+        __tracebackhide__ = True
+        issued = [entry for entry in self.token_requests if entry.status == 200]
+        if len(issued) != times:
+            raise AssertionError(
+                f"Expected a token to be fetched {times} time(s), but it was fetched {len(issued)} time(s).\n"
+                f"Token requests received:\n{_listing(self.token_requests)}\nSee {_README}"
+            )
+
+    def assert_api_calls_used_latest_token(self) -> None:
+        """Fail unless every API call carried the newest token issued before it."""
+        __tracebackhide__ = True
+        latest: str | None = None
+        problems = []
+        for entry in self._journal.entries():
+            if entry.issued_token:
+                latest = entry.issued_token
+            elif entry.path.startswith("/v2/") and entry.token != latest:
+                carried = entry.token or "no bearer token"
+                problems.append(f"  - {entry}: carried {carried}, newest issued was {latest or 'none yet'}")
+        if problems:
+            raise AssertionError(
+                "Some API calls did not carry the newest token:\n" + "\n".join(problems) + f"\nSee {_README}"
+            )
+
+    def assert_no_requests(self) -> None:
+        """Fail if the mock received anything."""
+        __tracebackhide__ = True
+        if len(self):
+            raise AssertionError(f"Expected no requests, but the mock received:\n{_listing(list(self))}")
+
+    def __repr__(self) -> str:
+        return f"<JournalView of {len(self)} request(s)>"
