@@ -118,7 +118,8 @@ class LabelfMock:
         if unused:
             listing = "\n".join(f"  - {line}" for line in unused)
             raise UnusedFaultsError(
-                f"These planned faults were never triggered, so the code under test never made those calls:\n{listing}\n"
+                "These planned faults were never triggered, so the code under test never made those calls:\n"
+                f"{listing}\n"
                 "Remove them, or turn the check off with @pytest.mark.labelf(assert_all_faults_used=False)."
             )
 

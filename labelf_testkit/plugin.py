@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,13 +81,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``@pytest.mark.labelf_intercept`` pulls in the ``labelf_intercept`` fixture."""
     for item in items:
-        if item.get_closest_marker("labelf_intercept") and isinstance(item, pytest.Function):
-            if "labelf_intercept" not in item.fixturenames:
-                item.fixturenames.append("labelf_intercept")
+        if not isinstance(item, pytest.Function) or not item.get_closest_marker("labelf_intercept"):
+            continue
+        if "labelf_intercept" not in item.fixturenames:
+            item.fixturenames.append("labelf_intercept")
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Scrub secrets and tokens from failure reports and captured output (terminal, JUnit XML, logs)."""
     report = yield
     redact = item.config.stash.get(_REDACTOR, None)
