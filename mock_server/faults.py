@@ -17,7 +17,7 @@ from typing import Literal
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["RAW_SEND", "ROUTES", "DroppedConnection", "Fault", "FaultMiddleware", "FaultPlan"]
+__all__ = ["BEFORE_DROP", "RAW_SEND", "ROUTES", "DroppedConnection", "Fault", "FaultMiddleware", "FaultPlan"]
 
 FaultKind = Literal["status", "malformed_json", "empty_body", "drop", "delay"]
 
@@ -161,12 +161,17 @@ class FaultPlan:
 
 
 RAW_SEND = "labelf.raw_send"
+#: Scope extension: a callable run just before a connection is dropped (the journal records the request).
+BEFORE_DROP = "labelf.before_drop"
 
 
 async def _drop(scope: Scope, receive: Receive) -> None:
     # uvicorn's `send` is a bound method of its request/response cycle, which holds the transport.
     # Closing it answers nothing, which is what a crashed upstream looks like to the client.
-    raw_send = scope.get("extensions", {}).get(RAW_SEND)
+    extensions = scope.get("extensions", {})
+    if (before_drop := extensions.get(BEFORE_DROP)) is not None:
+        before_drop()
+    raw_send = extensions.get(RAW_SEND)
     transport = getattr(getattr(raw_send, "__self__", None), "transport", None)
     if transport is None:
         raise DroppedConnection

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .client_auth import parse_basic_auth
+from .faults import BEFORE_DROP
 from .forms import go_query_unescape, parse_form
 
 __all__ = ["REDACTED", "Journal", "JournalEntry", "JournalMiddleware", "fingerprint"]
@@ -162,7 +163,16 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         captured = bytearray()
-        response: dict[str, Any] = {"status": None, "body": bytearray()}
+        response: dict[str, Any] = {"status": None, "body": bytearray(), "recorded": False}
+
+        def record() -> None:
+            if response["recorded"]:
+                return
+            response["recorded"] = True
+            try:
+                self._record(scope, bytes(captured), response["status"], bytes(response["body"]))
+            except Exception:  # the journal must never turn an answer into an error
+                _log.exception("could not record %s %s in the journal", scope["method"], scope["path"])
 
         async def recording_receive() -> Message:
             message = await receive()
@@ -173,17 +183,19 @@ class JournalMiddleware:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
-            elif message["type"] == "http.response.body" and scope["path"] == "/oauth2/token":
-                response["body"].extend(message.get("body", b""))
+            elif message["type"] == "http.response.body":
+                if scope["path"] == "/oauth2/token":
+                    response["body"].extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    record()  # before the client can see the answer, so a test never reads a stale journal
             await send(message)
 
+        # A fault that drops the connection calls this first, for the same reason.
+        scope.setdefault("extensions", {})[BEFORE_DROP] = record
         try:
             await self.app(scope, recording_receive, recording_send)
         finally:
-            try:
-                self._record(scope, bytes(captured), response["status"], bytes(response["body"]))
-            except Exception:  # the journal must never turn an answer into an error
-                _log.exception("could not record %s %s in the journal", scope["method"], scope["path"])
+            record()  # a crash never sent a final body
 
     def _record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes) -> None:
         headers, client_id, token = _redact_headers(scope["headers"])

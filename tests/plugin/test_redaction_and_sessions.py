@@ -1,0 +1,131 @@
+"""Secrets never reach pytest's output or JUnit XML; sessions leave nothing running; xdist workers work."""
+
+from __future__ import annotations
+
+import pytest
+
+from labelf_testkit.redact import Redactor
+
+SECRET = "s3cr3t-Pa55word-xyz"
+
+
+def test_failure_output_and_junit_are_scrubbed(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(f"""
+        import pytest
+        from mock_server import ClientConfig, MockConfig
+
+        @pytest.fixture(scope="session")
+        def labelf_config():
+            return MockConfig(clients=(ClientConfig("app", "{SECRET}"),), api_keys=("lbl_sk_livekey123",))
+    """)
+    pytester.makepyfile(
+        test_inner="""
+        import base64, httpx, logging
+
+        def test_leaks_everything(labelf_mock, labelf_credentials):
+            with httpx.Client() as http:
+                token = http.post(labelf_mock.token_url, data={"grant_type": "client_credentials"},
+                                  auth=labelf_credentials.auth).json()["access_token"]
+            header = "Basic " + base64.b64encode(b"app:" + labelf_credentials.client_secret.encode()).decode()
+            print("token", token, "header", header, "secret", labelf_credentials.client_secret)
+            logging.getLogger("app").warning("calling with %s", token)
+            assert token == labelf_credentials.client_secret + " lbl_sk_livekey123"
+    """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=report.xml", "-rA")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str() + result.stderr.str()
+    junit = (pytester.path / "report.xml").read_text()
+    for text in (output, junit):
+        assert "[REDACTED]" in text
+        assert SECRET not in text
+        assert "lbl_sk_livekey123" not in text
+        assert "ory_at_" not in text
+        assert "s3cr3t" not in text and "livekey" not in text  # not even fragments of shortened reprs
+    assert "calling with [REDACTED]" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bearer ory_at_" + "a" * 43 + "." + "b" * 43, "Bearer [REDACTED]"),
+        ("Authorization: Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ=", "Authorization: Basic [REDACTED]"),
+        ("key lbl_sk_abc123", "key [REDACTED]"),
+        ("jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig", "jwt [REDACTED]"),
+        ("nothing secret here", "nothing secret here"),
+    ],
+)
+def test_redactor_patterns(text: str, expected: str) -> None:
+    assert Redactor()(text) == expected
+
+
+def test_redactor_known_secrets_longest_first() -> None:
+    redact = Redactor(["abcdef", "abcdefghij", "abc"])
+    assert redact("x abcdefghij y abcdef z abc") == "x [REDACTED] y [REDACTED] z abc"
+
+
+def test_redactor_catches_fragments_around_pytest_ellipses() -> None:
+    redact = Redactor([SECRET])
+    assert (
+        redact("'s3cr3t-Pa55w...' and '...word-xyz' but s3cr3t alone")
+        == "'[REDACTED]...' and '...[REDACTED]' but s3cr3t alone"
+    )
+
+
+def test_session_leaves_no_threads_or_sockets(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+        import socket, threading
+
+        def pytest_unconfigure(config):
+            leftovers = [t.name for t in threading.enumerate() if t.name.startswith("labelf")]
+            port = getattr(config, "_labelf_port", None)
+            free = True
+            if port:
+                with socket.socket() as probe:
+                    free = probe.connect_ex(("127.0.0.1", port)) != 0
+            with open("leak-report.txt", "w") as out:
+                out.write(f"{leftovers} {free} {port}")
+    """)
+    pytester.makepyfile(
+        test_inner="""
+        import httpx
+
+        def test_uses_server(labelf_mock, request):
+            request.config._labelf_port = int(labelf_mock.base_url.rsplit(":", 1)[1])
+            with httpx.Client() as http:
+                assert http.get(labelf_mock.base_url + "/openapi.json").status_code == 200
+
+        def test_uses_interception(labelf_intercept):
+            import requests
+            assert requests.get("https://api.app.labelf.ai/v2/models").status_code == 401
+    """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)
+    leftovers, free, port = (pytester.path / "leak-report.txt").read_text().split()
+    assert leftovers == "[]" and free == "True" and port.isdigit()
+
+
+def test_xdist_workers_each_get_a_server(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_inner="""
+        import os, pytest, httpx
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_token(labelf_mock, n):
+            with httpx.Client() as http:
+                assert http.post(labelf_mock.token_url, data={"grant_type": "client_credentials"},
+                                 auth=labelf_mock.credentials.auth).status_code == 200
+            labelf_mock.journal.assert_token_fetched(times=1)
+            with open(f"port-{os.environ['PYTEST_XDIST_WORKER']}-{n}", "w") as out:
+                out.write(labelf_mock.base_url)
+    """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-W", "error")
+    result.assert_outcomes(passed=6)
+    by_worker: dict[str, set[str]] = {}
+    for path in pytester.path.glob("port-*"):
+        by_worker.setdefault(path.name.split("-")[1], set()).add(path.read_text())
+    assert len(by_worker) == 2
+    assert all(len(urls) == 1 for urls in by_worker.values())
+    assert len(set().union(*by_worker.values())) == 2
