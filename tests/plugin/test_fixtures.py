@@ -311,7 +311,8 @@ def test_live_mode_against_a_served_mock_with_a_request_cap(
 
             def test_live(labelf_target, labelf_token, labelf_http):
                 assert labelf_target.kind == "live"
-                assert labelf_http.get("/v2/models", headers={"Authorization": "Bearer " + labelf_token}).status_code == 200
+                auth = {"Authorization": "Bearer " + labelf_token}
+                assert labelf_http.get("/v2/models", headers=auth).status_code == 200
                 with pytest.raises(LiveBudgetExceeded, match="cap of 2 live requests"):
                     labelf_http.get("/v2/models")
                 assert labelf_target.budget.spent == 2

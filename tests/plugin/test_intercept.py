@@ -82,7 +82,7 @@ def test_other_hosts_pass_through_to_loopback(labelf_intercept: LabelfMock) -> N
 
 def test_blocking_names_the_host() -> None:
     app = create_app()
-    with intercept(app, block_other_hosts=True), pytest.raises(BlockedRequestError, match="'example.com'"):
+    with intercept(app, block_other_hosts=True), pytest.raises(BlockedRequestError, match=r"'example\.com'"):
         requests.get("https://example.com/x", timeout=5)
 
 
