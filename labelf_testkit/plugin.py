@@ -52,6 +52,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target", "60")
     option("--labelf-report", "write the contract suite's per-check report to PATH (.md and .json)")
     option(
+        "--labelf-mock-transport",
+        "contract suite in mock mode: inprocess (default) or socket",
+        "inprocess",
+        choices=["inprocess", "socket"],
+    )
+    option("--labelf-contract-app", "contract suite in mock mode: MODULE:FACTORY returning the app to check")
+    option(
         "--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered (true/false)", "false"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable
 
@@ -14,9 +16,20 @@ _PATTERNS = [
     re.compile(r"\bory_(?:at|rt|ac)_[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
     re.compile(r"\blbl_sk_[A-Za-z0-9_-]+"),
-    re.compile(r"(?i)(?<=\bbasic )[A-Za-z0-9+/]{8,}={0,2}"),
     re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/-]{16,}=*"),
 ]
+
+
+# Basic credentials: only what really decodes to "id:secret", so prose like "Basic authentication" survives.
+_BASIC = re.compile(r"(?i)(?<=\bbasic )[A-Za-z0-9+/]{4,}={0,2}")
+
+
+def _basic_credentials(match: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(match.group(0), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return REDACTED if b":" in decoded else match.group(0)
 
 
 _MIN_LENGTH = 6  # shorter "secrets" would mangle ordinary text
@@ -52,4 +65,4 @@ class Redactor:
             text = pattern.sub(REDACTED, text)
         for pattern in _PATTERNS:
             text = pattern.sub(REDACTED, text)
-        return text
+        return _BASIC.sub(_basic_credentials, text)

@@ -53,6 +53,8 @@ def test_failure_output_and_junit_are_scrubbed(pytester: pytest.Pytester) -> Non
         ("key lbl_sk_abc123", "key [REDACTED]"),
         ("jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig", "jwt [REDACTED]"),
         ("nothing secret here", "nothing secret here"),
+        ("A 401 after Basic authentication carries", "A 401 after Basic authentication carries"),
+        ("basic YTpi", "basic [REDACTED]"),
     ],
 )
 def test_redactor_patterns(text: str, expected: str) -> None:

@@ -1,0 +1,2 @@
+"""The Labelf contract suite: ``pytest --pyargs contract_tests`` checks the mock (default) or, with
+``--labelf-target=live``, the real service against the documentation and the RFCs.  See ``catalogue.CHECKS``."""

@@ -1,0 +1,187 @@
+"""Fixtures, markers and the report of the contract suite (``pytest --pyargs contract_tests``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Generator, Iterator
+
+import httpx
+import pytest
+
+from labelf_testkit.handle import Credentials
+from labelf_testkit.redact import Redactor
+from labelf_testkit.server import SocketServer
+from labelf_testkit.target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget
+
+from .catalogue import CHECKS
+from .report import Report
+from .target import ContractTarget, load_app
+from .verify import CheckResults
+
+_RESULTS = pytest.StashKey[CheckResults]()
+_REPORT = pytest.StashKey[Report]()
+_BUDGET = pytest.StashKey[RequestBudget]()
+_ACTIVE: list[Report] = []  # pytest_runtest_logreport receives no config
+
+
+def _setting(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(name) or config.getini(name) or None
+    return str(value) if value else None
+
+
+def _mode(config: pytest.Config) -> str:
+    if _setting(config, "labelf_target") == "live":
+        return "live"
+    return _setting(config, "labelf_mock_transport") or "inprocess"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers for check IDs and endpoint groups, and the report."""
+    config.addinivalue_line("markers", "labelf_checks(*ids): the catalogue check IDs a contract test verifies.")
+    for group in ("token", "revoke", "api"):
+        config.addinivalue_line("markers", f"contract_{group}: contract checks of the {group} endpoint group.")
+    secret = os.environ.get("LABELF_CLIENT_SECRET", "")
+    config.stash[_REPORT] = Report(_mode(config), Redactor([secret]))
+    # This conftest is loaded during collection, after pytest_sessionstart, so the hook that collects
+    # verdicts (which receives no config) finds the report here.
+    _ACTIVE[:] = [config.stash[_REPORT]]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every declared ID must exist in the catalogue (a typo is a collection error, not a silent gap).
+
+    Property-based checks run last: if a live run reaches its request cap, the fuzzers are what is cut.
+    """
+    items.sort(key=lambda item: item.nodeid.split("::")[0].endswith("test_properties.py"))
+    for item in items:
+        marker = item.get_closest_marker("labelf_checks")
+        unknown = [cid for cid in (marker.args if marker else ()) if cid not in CHECKS]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid} declares unknown check IDs: {unknown}")
+
+
+@pytest.fixture(scope="session")
+def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
+    """Scope: session. The service under test: the mock in-process (default) or over a socket
+    (``--labelf-mock-transport=socket``), or with ``--labelf-target=live`` the real service."""
+    config = request.config
+    mode = _mode(config)
+    if mode == "live":
+        yield from _live_target(config)
+        return
+    app = load_app(_setting(config, "labelf_contract_app"))
+    budget = RequestBudget(None)
+    config.stash[_BUDGET] = budget
+    credentials = Credentials("CLIENT_ID", "CLIENT_SECRET")
+    if mode == "inprocess":
+        from labelf_testkit.transport import InProcessTransport
+
+        with httpx.Client(transport=InProcessTransport(app), event_hooks={"request": [budget.spend]}) as http:
+            yield ContractTarget(
+                "inprocess", http, "http://mock.test", "http://mock.test", credentials, "1", budget, app
+            )
+        return
+    server = SocketServer(app)
+    server.start()
+    try:
+        with httpx.Client(event_hooks={"request": [budget.spend]}) as http:
+            yield ContractTarget("socket", http, server.base_url, server.base_url, credentials, "1", budget, app)
+    finally:
+        server.stop()
+
+
+def _live_target(config: pytest.Config) -> Iterator[ContractTarget]:
+    client_id, secret = os.environ.get("LABELF_CLIENT_ID"), os.environ.get("LABELF_CLIENT_SECRET")
+    if not client_id or not secret:
+        pytest.skip("live target: set LABELF_CLIENT_ID and LABELF_CLIENT_SECRET")
+    limit = _setting(config, "labelf_max_live_requests") or "60"
+    if not limit.isdigit():
+        raise pytest.UsageError(f"--labelf-max-live-requests takes a whole number, got {limit!r}")
+    budget = RequestBudget(int(limit))
+    config.stash[_BUDGET] = budget
+    ca_bundle = _setting(config, "labelf_ca_bundle")
+    import ssl
+
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+    auth_url = (_setting(config, "labelf_auth_url") or DEFAULT_LIVE_AUTH_URL).rstrip("/")
+    api_url = (_setting(config, "labelf_api_url") or DEFAULT_LIVE_API_URL).rstrip("/")
+    with httpx.Client(verify=verify, timeout=30.0, event_hooks={"request": [budget.spend]}) as http:
+        model_id = os.environ.get("LABELF_MODEL_ID") or None
+        yield ContractTarget("live", http, auth_url, api_url, Credentials(client_id, secret), model_id, budget)
+
+
+@pytest.fixture
+def check(request: pytest.FixtureRequest) -> CheckResults:
+    """Scope: function. Records verdicts for the check IDs the test declares with ``@pytest.mark.labelf_checks``."""
+    marker = request.node.get_closest_marker("labelf_checks")
+    results = CheckResults(tuple(marker.args) if marker else ())
+    request.node.stash[_RESULTS] = results
+    return results
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail the test, naming the check IDs, when any contract check it recorded failed."""
+    yield
+    results = item.stash.get(_RESULTS, None)
+    if results is not None and results.failures():
+        pytest.fail(
+            "Contract check(s) failed:\n" + "\n".join(f"  {line}" for line in results.failures()), pytrace=False
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach each declared check's verdict to the report (so it also crosses xdist)."""
+    report = yield
+    marker = item.get_closest_marker("labelf_checks")
+    declared = tuple(marker.args) if marker else ()
+    if not declared or (report.when != "call" and not report.skipped and not report.failed):
+        return report
+    results = item.stash.get(_RESULTS, None)
+    recorded = dict(results.outcomes) if results is not None else {}
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.user_properties.extend(
+            ("labelf_check", json.dumps({"id": cid, "outcome": "skipped", "messages": [reason]})) for cid in declared
+        )
+        return report
+    if results is not None:
+        report.user_properties.extend(results.as_properties())
+    unrecorded = [cid for cid in declared if cid not in recorded]
+    if report.failed and unrecorded:
+        line = report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "error"
+        report.user_properties.extend(
+            ("labelf_check", json.dumps({"id": cid, "outcome": "fail", "messages": [line]})) for cid in unrecorded
+        )
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect verdicts into the session report (merging is idempotent across a test's phases)."""
+    if not _ACTIVE:
+        return
+    for name, value in report.user_properties:
+        if name == "labelf_check":
+            entry = json.loads(str(value))
+            _ACTIVE[0].record(entry["id"], entry["outcome"], entry["messages"])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """A short table per run, and the Markdown/JSON report when ``--labelf-report`` is given."""
+    report = config.stash[_REPORT]
+    budget = config.stash.get(_BUDGET, None)
+    if report.target == "live" and budget is not None:
+        report.requests = budget.spent
+    terminalreporter.section("labelf contract summary")
+    for line in report.summary_lines():
+        terminalreporter.write_line(line)
+    if budget is not None and report.target == "live":
+        terminalreporter.write_line(f"live requests sent: {budget.spent} of at most {budget.limit}")
+    path = _setting(config, "labelf_report")
+    if path:
+        md_path, json_path = report.write(path)
+        terminalreporter.write_line(f"report: {md_path} and {json_path}")
