@@ -21,6 +21,7 @@ from .target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget, 
 __all__ = ["MarkerOptions"]
 
 _REDACTOR = pytest.StashKey[Redactor]()
+_RESTARTS = pytest.StashKey[list[str]]()
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 
 
@@ -142,6 +143,21 @@ def labelf_mock_server(request: pytest.FixtureRequest, labelf_config: MockConfig
     server.stop()
 
 
+def _recover(config: pytest.Config, server: SocketServer) -> None:
+    old = server.base_url
+    server.restart()
+    config.stash.setdefault(_RESTARTS, []).append(
+        f"labelf-testkit: the mock server on {old} stopped unexpectedly during the session and was restarted "
+        f"on {server.base_url}; URLs taken before the restart are stale."
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Say so if the session's mock server had to be restarted."""
+    for line in config.stash.get(_RESTARTS, []):
+        terminalreporter.write_line(line, yellow=True)
+
+
 def _marker_options(request: pytest.FixtureRequest) -> MarkerOptions:
     __tracebackhide__ = True
     merged: dict[str, Any] = {}
@@ -160,6 +176,8 @@ def labelf_mock(request: pytest.FixtureRequest, labelf_mock_server: SocketServer
     check = options.assert_all_faults_used
     if check is None:
         check = (_setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
+    if not labelf_mock_server.running:
+        _recover(request.config, labelf_mock_server)
     handle = LabelfMock(labelf_mock_server.app, labelf_mock_server.base_url)
     handle.reset()
     try:

@@ -53,7 +53,8 @@ class _PromptServer(uvicorn.Server):
     def wake(self) -> None:
         """Make the main loop look at ``should_exit`` now (thread-safe)."""
         if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+            with contextlib.suppress(RuntimeError):  # the loop already closed: nothing left to wake
+                self._loop.call_soon_threadsafe(self._wake.set)
 
 
 class SocketServer:
@@ -84,7 +85,9 @@ class SocketServer:
         if self._thread is not None:
             raise ServerError("The server is already started.")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP, and
+        # without it every response waits out the client's 40 ms delayed ACK.
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.bind((self.host, 0))
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", server_header=False)
@@ -106,6 +109,11 @@ class SocketServer:
             asyncio.run(self._server.serve(sockets=[self._socket]))
         except BaseException as exc:  # reported by start() or stop()
             self._error = exc
+
+    def restart(self) -> None:
+        """Clean up after a server that died, and serve again (on a new port)."""
+        self.stop()
+        self.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask uvicorn to exit, wait for the thread and close the socket."""

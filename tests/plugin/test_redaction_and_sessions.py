@@ -131,3 +131,19 @@ def test_xdist_workers_each_get_a_server(pytester: pytest.Pytester) -> None:
     assert len(by_worker) == 2
     assert all(len(urls) == 1 for urls in by_worker.values())
     assert len(set().union(*by_worker.values())) == 2
+
+
+def test_socket_server_accepts_tcp_sockets_that_asyncio_marks_nodelay() -> None:
+    # asyncio sets TCP_NODELAY only when the socket's proto is IPPROTO_TCP; without it each response
+    # waits for the client's delayed ACK.  Structural check (tests never time anything).
+    import socket
+
+    from labelf_testkit.server import SocketServer
+    from mock_server import create_app
+
+    server = SocketServer(create_app())
+    server.start()
+    try:
+        assert server._socket is not None and server._socket.proto == socket.IPPROTO_TCP
+    finally:
+        server.stop()
