@@ -13,7 +13,7 @@ import pytest
 from mock_server import MockConfig, create_app
 
 from .handle import Credentials, LabelfMock
-from .intercept import LABELF_HOSTS, intercept
+from .intercept import LABELF_HOSTS, intercept, release_transports
 from .redact import Redactor
 from .server import SocketServer
 from .target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget, Target
@@ -141,6 +141,7 @@ def labelf_mock_server(request: pytest.FixtureRequest, labelf_config: MockConfig
     server.start()
     yield server
     server.stop()
+    release_transports(server.app)
 
 
 def _recover(config: pytest.Config, server: SocketServer) -> None:
@@ -199,7 +200,7 @@ def labelf_intercept(request: pytest.FixtureRequest, labelf_mock: LabelfMock) ->
     block = bool(kwargs.pop("block_other_hosts", False))
     if kwargs:
         raise TypeError(f"labelf_intercept marker got unexpected keyword(s): {', '.join(sorted(kwargs))}")
-    with intercept(labelf_mock.app, LABELF_HOSTS, block_other_hosts=block):
+    with intercept(labelf_mock.app, LABELF_HOSTS, block_other_hosts=block, keep_transports=True):
         yield labelf_mock
 
 

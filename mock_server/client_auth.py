@@ -42,8 +42,7 @@ def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
     return username, password
 
 
-def _credentials(headers: Mapping[str, str], form: Form) -> tuple[str, str]:
-    basic = parse_basic_auth(headers.get("authorization"))
+def _credentials(basic: tuple[str, str] | None, form: Form) -> tuple[str, str]:
     if basic is None:
         client_id = form.first("client_id")
         if not client_id:
@@ -66,22 +65,22 @@ def _credentials(headers: Mapping[str, str], form: Form) -> tuple[str, str]:
     return decoded_id, secret
 
 
-def _check_method(client: ClientConfig, headers: Mapping[str, str], form: Form) -> None:
+def _check_method(client: ClientConfig, basic: tuple[str, str] | None, form: Form) -> None:
     method = client.token_endpoint_auth_method
     if form.first("client_id") and form.first("client_secret") and method != "client_secret_post":
         raise invalid_client(_WRONG_METHOD.format(have=method, asked="client_secret_post"))
-    basic = parse_basic_auth(headers.get("authorization"))
     if basic is not None and basic[1] and method != "client_secret_basic":
         raise invalid_client(_WRONG_METHOD.format(have=method, asked="client_secret_basic"))
 
 
 def authenticate_client(config: MockConfig, headers: Mapping[str, str], form: Form) -> ClientConfig:
     """The authenticated client, or the :class:`OAuthError` fosite would return, in fosite's order."""
-    client_id, secret = _credentials(headers, form)
+    basic = parse_basic_auth(headers.get("authorization"))
+    client_id, secret = _credentials(basic, form)
     client = config.client(client_id)
     if client is None:
         raise invalid_client()
-    _check_method(client, headers, form)
+    _check_method(client, basic, form)
     expected = client.client_secret.encode("utf-8", "surrogateescape")
     if not hmac.compare_digest(secret.encode("utf-8", "surrogateescape"), expected):
         raise invalid_client()

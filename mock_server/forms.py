@@ -13,6 +13,7 @@ import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 
@@ -47,19 +48,14 @@ def go_query_unescape(raw: str | bytes) -> str | None:
     Bytes that are not UTF-8 survive as surrogate escapes, as Go strings keep arbitrary bytes.
     """
     data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
-    if _HEX.search(data):
-        return None
-    data = data.replace(b"+", b" ")
-    out = bytearray()
-    i = 0
-    while i < len(data):
-        if data[i] == 0x25:  # '%'
-            out.append(int(data[i + 1 : i + 3], 16))
-            i += 3
-        else:
-            out.append(data[i])
-            i += 1
-    return out.decode("utf-8", "surrogateescape")
+    if b"%" in data:
+        if _HEX.search(data):
+            return None
+        # Every '%' is now followed by two hex digits, so unquote_to_bytes decodes exactly what Go would.
+        data = unquote_to_bytes(data.replace(b"+", b" "))
+    elif b"+" in data:
+        data = data.replace(b"+", b" ")
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _parse_urlencoded(body: bytes) -> Form:

@@ -1,8 +1,9 @@
-"""A bounded record of every request the mock received, with secrets redacted at the door.
+"""A bounded record of every request the mock received; everything it shows is redacted.
 
-Nothing secret is ever stored: client secrets, ``token=`` values and Basic credentials are replaced by
-``[REDACTED]``; bearer tokens are kept only as a fingerprint (``sha256:`` and 12 hex digits), which is enough
-to assert "every API call carried the newest token" without a token ever reaching pytest's output.
+Recording is the hot path, so an entry keeps the raw request privately (never in ``repr``, never compared)
+and builds its public, redacted views on first use: client secrets, ``token=`` values and Basic credentials
+read ``[REDACTED]``; bearer tokens appear only as a fingerprint (``sha256:`` and 12 hex digits), which is
+enough to assert "every API call carried the newest token" without a token reaching pytest's output.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +31,7 @@ _log = logging.getLogger("mock_server.journal")
 REDACTED = "[REDACTED]"
 _SECRET_FIELDS = frozenset({"client_secret", "token", "access_token", "refresh_token", "password", "client_assertion"})
 _BODY_CAPTURE_LIMIT = 64 * 1024
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def fingerprint(token: str) -> str:
@@ -36,22 +39,66 @@ def fingerprint(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class JournalEntry:
-    """One request as the mock saw it (redacted), and the status it answered."""
+    """One request as the mock saw it, and the status it answered; public views are redacted."""
 
     method: str
     path: str
-    query: str
-    headers: dict[str, str]
-    body: str
     status: int | None
     at: float
-    client_id: str | None = None
-    token: str | None = None  # fingerprint of the bearer token sent
-    issued_token: str | None = None  # fingerprint of the access token this response issued
     fault: str | None = None
-    form: dict[str, list[str]] = field(default_factory=dict)
+    _raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list, repr=False)
+    _raw_query: bytes = field(default=b"", repr=False)
+    _raw_body: bytes = field(default=b"", repr=False)
+    _raw_answer: bytes = field(default=b"", repr=False)
+
+    @cached_property
+    def _auth(self) -> tuple[dict[str, str], str | None, str | None]:
+        return _redact_headers(self._raw_headers)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Request headers, lower-case names; ``Authorization`` keeps only its scheme."""
+        return self._auth[0]
+
+    @property
+    def client_id(self) -> str | None:
+        """The client id sent (Basic header or ``client_id`` in the form)."""
+        form_id = self.form.get("client_id", [None])[0]
+        return self._auth[1] or form_id
+
+    @property
+    def token(self) -> str | None:
+        """Fingerprint of the bearer token sent, if any."""
+        return self._auth[2]
+
+    @cached_property
+    def query(self) -> str:
+        """The query string, secret parameters redacted."""
+        return _redact_query(self._raw_query)
+
+    @cached_property
+    def _form_and_body(self) -> tuple[dict[str, list[str]], str]:
+        content_type = self.headers.get("content-type", "")
+        if content_type.split(";", 1)[0].strip().lower() in _FORM_TYPES:
+            return _redact_form(content_type, self._raw_body)
+        return {}, self._raw_body.decode("utf-8", "replace")
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        """Form parameters (urlencoded or multipart bodies), secret values redacted."""
+        return self._form_and_body[0]
+
+    @property
+    def body(self) -> str:
+        """The body as text (forms re-encoded with secrets redacted; first 64 KiB)."""
+        return self._form_and_body[1]
+
+    @cached_property
+    def issued_token(self) -> str | None:
+        """Fingerprint of the access token this response issued, if it issued one."""
+        return _issued(self.path, self.status, self._raw_answer)
 
     def json(self) -> Any:
         """The request body parsed as JSON (``None`` if it is not JSON)."""
@@ -96,7 +143,7 @@ def _redact_form(content_type: str, body: bytes) -> tuple[dict[str, list[str]], 
 class Journal:
     """The last ``maxlen`` requests, oldest first; thread-safe."""
 
-    def __init__(self, maxlen: int = 10_000) -> None:
+    def __init__(self, maxlen: int = 1_000) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
 
@@ -131,13 +178,6 @@ def _redact_query(query: bytes) -> str:
         f"{name}={REDACTED}" if name in _SECRET_FIELDS else f"{raw_name.decode('latin-1')}={value.decode('latin-1')}"
         for (name, value), (raw_name, _, _) in zip(decoded, pairs, strict=True)
     )
-
-
-def _body_text(content_type: str, body: bytes) -> tuple[dict[str, list[str]], str]:
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        return _redact_form(content_type, body)
-    return {}, body.decode("utf-8", "replace")
 
 
 def _issued(path: str, status: int | None, body: bytes) -> str | None:
@@ -198,23 +238,16 @@ class JournalMiddleware:
             record()  # a crash never sent a final body
 
     def _record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes) -> None:
-        headers, client_id, token = _redact_headers(scope["headers"])
-        form, text = _body_text(headers.get("content-type", ""), body)
-        if client_id is None and form.get("client_id"):
-            client_id = form["client_id"][0]
         self.journal.append(
             JournalEntry(
                 method=scope["method"],
                 path=scope["path"],
-                query=_redact_query(scope.get("query_string", b"")),
-                headers=headers,
-                body=text,
                 status=status,
                 at=self.now(),
-                client_id=client_id,
-                token=token,
-                issued_token=_issued(scope["path"], status, response_body),
                 fault=scope.get("state", {}).get("labelf_fault"),
-                form=form,
+                _raw_headers=scope["headers"],
+                _raw_query=scope.get("query_string", b""),
+                _raw_body=body,
+                _raw_answer=response_body,
             )
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 import struct
@@ -29,6 +28,10 @@ _PRUNE_EVERY = 1024
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _xor(a: bytes, b: bytes) -> bytes:
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
 
 def _unb64(text: str) -> bytes:
@@ -49,26 +52,27 @@ class TokenMinter:
 
     def __init__(self, key: bytes | None = None, client_ids: tuple[str, ...] = ()) -> None:
         self._key = key if key is not None else secrets.token_bytes(32)
-        self._clients_by_tag = {self._client_tag(cid): cid for cid in client_ids}
+        self._tags = {cid: self._client_tag(cid) for cid in client_ids}
+        self._clients_by_tag = {tag: cid for cid, tag in self._tags.items()}
         self._revoked: dict[str, int] = {}
         self._revocations_since_prune = 0
         self._lock = threading.Lock()
 
     def _client_tag(self, client_id: str) -> bytes:
-        return hmac.new(self._key, b"client\0" + client_id.encode("utf-8", "surrogateescape"), "sha256").digest()[:4]
+        return hmac.digest(self._key, b"client\0" + client_id.encode("utf-8", "surrogateescape"), "sha256")[:4]
 
     def _mask(self, random: bytes) -> bytes:
-        return hmac.new(self._key, b"mask\0" + random, hashlib.sha256).digest()[:12]
+        return hmac.digest(self._key, b"mask\0" + random, "sha256")[:12]
 
     def _tag(self, random: bytes, expires_at: int, client_id: str) -> bytes:
         message = random + struct.pack(">q", expires_at) + client_id.encode("utf-8", "surrogateescape")
-        return hmac.new(self._key, message, hashlib.sha256).digest()[:_TAG_BYTES]
+        return hmac.digest(self._key, message, "sha256")[:_TAG_BYTES]
 
     def issue(self, client_id: str, expires_at: int) -> str:
         """A fresh token for ``client_id`` that stops validating at ``expires_at`` (Unix seconds)."""
         random = secrets.token_bytes(_RANDOM_BYTES)
-        sealed = struct.pack(">q", expires_at) + self._client_tag(client_id)
-        masked = bytes(a ^ b for a, b in zip(sealed, self._mask(random), strict=True))
+        sealed = struct.pack(">q", expires_at) + (self._tags.get(client_id) or self._client_tag(client_id))
+        masked = _xor(sealed, self._mask(random))
         return f"{TOKEN_PREFIX}{_b64(random)}.{_b64(self._tag(random, expires_at, client_id) + masked)}"
 
     def decode(self, token: str) -> IssuedToken | None:
@@ -82,7 +86,10 @@ class TokenMinter:
             return None
         if len(random) != _RANDOM_BYTES or len(second) != 32 or token[len(TOKEN_PREFIX) + 43] != ".":
             return None
-        sealed = bytes(a ^ b for a, b in zip(second[_TAG_BYTES:], self._mask(random), strict=True))
+        # Only the canonical spelling: base64's unused trailing bits must not make a second valid token.
+        if f"{TOKEN_PREFIX}{_b64(random)}.{_b64(second)}" != token:
+            return None
+        sealed = _xor(second[_TAG_BYTES:], self._mask(random))
         (expires_at,) = struct.unpack(">q", sealed[:8])
         client_id = self._clients_by_tag.get(sealed[8:])
         if client_id is None:

@@ -42,6 +42,19 @@ def test_any_changed_character_invalidates(position: int, replacement: str) -> N
         assert minter.validate(tampered, 0) is None
 
 
+@pytest.mark.parametrize("index", [len("ory_at_") + 42, len("ory_at_") + 86])
+def test_non_canonical_base64_spelling_is_refused(index: int) -> None:
+    # 43 base64 characters carry 258 bits for 256: the last one has two unused bits.  Flipping one of them
+    # decodes to the same bytes, so only the canonical spelling may validate.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    minter = TokenMinter(b"x" * 32, ("a",))
+    token = minter.issue("a", 10**10)
+    twin = token[:index] + alphabet[alphabet.index(token[index]) ^ 1] + token[index + 1 :]
+    assert twin != token
+    assert minter.validate(token, 0) is not None
+    assert minter.validate(twin, 0) is None
+
+
 @given(st.text(max_size=120))
 def test_arbitrary_strings_never_validate_or_raise(text: str) -> None:
     assert TokenMinter(client_ids=("a",)).validate(text, 0) is None

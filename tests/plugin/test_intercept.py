@@ -86,11 +86,28 @@ def test_blocking_names_the_host() -> None:
         requests.get("https://example.com/x", timeout=5)
 
 
-def test_patches_are_removed_afterwards() -> None:
-    before = (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request)
-    with intercept(create_app()):
-        assert requests.adapters.HTTPAdapter.send is not before[0]
-    assert (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request) == before
+def test_patches_are_removed_afterwards(pytester: pytest.Pytester) -> None:
+    # In a fresh process: this session's own plugin keeps its patches installed until the session ends.
+    pytester.makepyfile(
+        test_inner="""
+        import httpx, requests
+        from labelf_testkit import intercept
+        from mock_server import create_app
+
+        def test_restored():
+            before = (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request,
+                      httpx.AsyncHTTPTransport.handle_async_request)
+            with intercept(create_app()):
+                assert requests.adapters.HTTPAdapter.send is not before[0]
+                with intercept(create_app()):  # nested: the inner route wins, then the outer comes back
+                    pass
+                assert requests.post("https://auth.app.labelf.ai/oauth2/token").status_code == 400
+            assert (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request,
+                    httpx.AsyncHTTPTransport.handle_async_request) == before
+    """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:labelf_testkit")
+    result.assert_outcomes(passed=1)
 
 
 def test_marker_applies_interception_and_blocks(pytester: pytest.Pytester) -> None:

@@ -1,0 +1,395 @@
+"""labelf-testkit benchmarks, every figure next to a baseline measured in the same run.
+
+Usage: python bench/run.py [--quick] [--output bench/results/latest.md]
+
+1. Token endpoint over a real socket (uvicorn, one worker): throughput and p50/p99 latency, beside a bare ASGI
+   app on the same stack (the framework ceiling) and the npm ``oauth2-mock-server`` 8.x (when node is present).
+   Load comes from ``wrk`` when installed, else from a built-in asyncio load generator (slower: the figures
+   then say so).
+2. Per-test overhead of the plugin: 500 generated tests that each fetch a token through ``labelf_intercept``,
+   the same body with ``pytest-httpx`` answering a canned token, and 500 empty tests.
+3. Start and stop of the session socket server, beside uvicorn serving the bare app.
+4. Resident memory growth after issuing 1,000,000 tokens (and 20,000 through the whole app in-process).
+Machines are noisy: read the ratios, not the absolute numbers.  Nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BASIC = "Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ="  # CLIENT_ID:CLIENT_SECRET, the documented example
+BODY = "grant_type=client_credentials"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_listening(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@contextmanager
+def _server(command: list[str], port: int, cwd: Path | None = None) -> Iterator[None]:
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_listening(port)
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+# --- load -----------------------------------------------------------------------------------------
+
+
+def _wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+    script = HERE / "results" / "post.lua"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "{BODY}"\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f'wrk.headers["Authorization"] = "{BASIC}"\n'
+    )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if not match:
+            return float("nan")
+        value, unit = float(match[1]), match[2]
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps[1]) if rps else float("nan"),
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "errors": float(non2xx[1]) if non2xx else 0.0,
+    }
+
+
+async def _asyncio_load(host: str, port: int, path: str, seconds: float, connections: int) -> dict[str, float]:
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {BASIC}\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(BODY)}\r\n\r\n{BODY}"
+    ).encode()
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(host, port)
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head)[1])  # type: ignore[index]
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += not head.startswith(b"HTTP/1.1 200")
+        writer.close()
+
+    begun = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = time.perf_counter() - begun
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "errors": float(errors),
+    }
+
+
+def _load(port: int, path: str, seconds: int, use_wrk: bool) -> dict[str, float]:
+    if use_wrk:
+        return _wrk(f"http://127.0.0.1:{port}{path}", seconds, 16)
+    return asyncio.run(_asyncio_load("127.0.0.1", port, path, seconds, 16))
+
+
+def _node_mock(node_dir: Path) -> list[str] | None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return None
+    binary = node_dir / "node_modules" / ".bin" / "oauth2-mock-server"
+    if not binary.exists():
+        node_dir.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            ["npm", "install", "--silent", "--no-audit", "--no-fund", "oauth2-mock-server@8"],
+            cwd=node_dir,
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0 or not binary.exists():
+            return None
+    return [str(binary), "-a", "127.0.0.1", "-p"]
+
+
+def bench_throughput(seconds: int) -> list[tuple[str, dict[str, float]]]:
+    use_wrk = shutil.which("wrk") is not None
+    rows = []
+    python = [sys.executable, str(HERE / "serve.py")]
+    for name, which in (("bare ASGI constant 200 (ceiling)", "bare"), ("labelf mock /oauth2/token", "mock")):
+        port = _free_port()
+        with _server([*python, which, str(port)], port, cwd=HERE):
+            _load(port, "/oauth2/token", 1, use_wrk)  # warm-up
+            rows.append((name, _load(port, "/oauth2/token", seconds, use_wrk)))
+    node = _node_mock(HERE / "results" / "node")
+    if node is not None:
+        port = _free_port()
+        with _server([*node, str(port)], port):
+            _load(port, "/token", 1, use_wrk)
+            rows.append(("npm oauth2-mock-server 8.x /token", _load(port, "/token", seconds, use_wrk)))
+    for _, row in rows:
+        row["loadgen_wrk"] = float(use_wrk)
+    return rows
+
+
+# --- plugin overhead -----------------------------------------------------------------------------------
+
+_SUITES = {
+    "empty": "def test_{i}():\n    pass\n",
+    "labelf": textwrap.dedent("""
+        def test_{i}(labelf_intercept):
+            fetch_token()
+    """),
+    "pytest-httpx": textwrap.dedent("""
+        def test_{i}(httpx_mock):
+            httpx_mock.add_response(url=URL, json=CANNED)
+            fetch_token()
+    """),
+}
+_HEADER = textwrap.dedent("""
+    import httpx
+
+    URL = "https://auth.app.labelf.ai/oauth2/token"
+    CANNED = {"access_token": "ory_at_x", "expires_in": 3122063999, "scope": "", "token_type": "bearer"}
+
+    CLIENT = httpx.Client()  # one client, as an application would keep; creating one costs ~17 ms of TLS setup
+
+    def fetch_token():
+        response = CLIENT.post(URL, data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+        assert response.status_code == 200 and response.json()["token_type"] == "bearer"
+""")
+
+
+def bench_plugin_overhead(tests: int, repeats: int) -> dict[str, float]:
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, body in _SUITES.items():
+            folder = Path(tmp) / name
+            folder.mkdir()
+            (folder / "test_suite.py").write_text(_HEADER + "".join(body.format(i=i) for i in range(tests)))
+            (folder / "pytest.ini").write_text("[pytest]\n")
+            runs = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
+                    cwd=folder,
+                    check=True,
+                    capture_output=True,
+                )
+                runs.append(time.perf_counter() - started)
+            seconds[name] = min(runs)
+    return {name: (value - seconds["empty"]) / tests * 1000 for name, value in seconds.items() if name != "empty"} | {
+        "empty_suite_s": seconds["empty"]
+    }
+
+
+# --- start/stop and memory -----------------------------------------------------------------------
+
+
+def bench_start_stop(rounds: int) -> dict[str, float]:
+    sys.path.insert(0, str(HERE))
+    from bare_app import app as bare
+
+    from labelf_testkit.server import SocketServer
+    from mock_server import create_app
+
+    result = {}
+    for name, factory in (("bare", lambda: bare), ("mock", create_app)):
+        starts, stops = [], []
+        for _ in range(rounds):
+            server = SocketServer(factory())  # type: ignore[arg-type]
+            began = time.perf_counter()
+            server.start()
+            starts.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            server.stop()
+            stops.append((time.perf_counter() - began) * 1000)
+        result[f"{name}_start_ms"] = statistics.median(starts)
+        result[f"{name}_stop_ms"] = statistics.median(stops)
+    return result
+
+
+_MEMORY_PROBE = textwrap.dedent("""
+    import json, sys, httpx
+    from labelf_testkit.transport import InProcessTransport
+    from mock_server import create_app
+    from mock_server.tokens import TokenMinter
+
+    def rss():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+
+    minter = TokenMinter(client_ids=("CLIENT_ID",))
+    minter.issue("CLIENT_ID", 1)
+    before = rss()
+    for i in range({tokens}):
+        minter.issue("CLIENT_ID", 10**10)
+    minter_growth = rss() - before
+
+    app = create_app()
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://m") as http:
+        http.post("/oauth2/token", data={{"grant_type": "client_credentials"}}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+        before = rss()
+        for i in range({requests}):
+            http.post("/oauth2/token", data={{"grant_type": "client_credentials"}}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+        app_growth = rss() - before
+    print(json.dumps({{"minter_mb": minter_growth, "app_mb": app_growth}}))
+""")
+
+
+def bench_memory(tokens: int, requests: int) -> dict[str, float]:
+    if not Path("/proc/self/status").exists():
+        return {}
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE.format(tokens=tokens, requests=requests)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def _machine() -> str:
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else "?"
+    )
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+    )
+
+
+def report(
+    throughput: list[tuple[str, dict[str, float]]],
+    overhead: dict[str, float],
+    start_stop: dict[str, float],
+    memory: dict[str, float],
+    tokens: int,
+    requests: int,
+) -> str:
+    ceiling = throughput[0][1]["rps"]
+    loadgen = (
+        "wrk -t1 -c16" if throughput and throughput[0][1]["loadgen_wrk"] else "built-in asyncio client, 16 connections"
+    )
+    lines = [
+        f"Machine: {_machine()}. Load: {loadgen}.",
+        "",
+        "| token endpoint (one uvicorn worker) | req/s | p50 ms | p99 ms | non-200 | vs ceiling |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in throughput:
+        lines.append(
+            f"| {name} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['errors']:.0f} | "
+            f"{row['rps'] / ceiling:.0%} |"
+        )
+    httpx_cost = overhead["pytest-httpx"]
+    lines += [
+        "",
+        "| per-test overhead (500 tests, minus an empty suite) | ms/test | vs pytest-httpx |",
+        "|---|---|---|",
+        f"| labelf_intercept: real token from the in-process mock | {overhead['labelf']:.2f} | "
+        f"{overhead['labelf'] / httpx_cost:.2f}x |",
+        f"| pytest-httpx: canned response | {httpx_cost:.2f} | 1.00x |",
+        f"| (empty suite of 500 tests, whole run) | {overhead['empty_suite_s'] * 1000:.0f} ms total | |",
+        "",
+        "| session socket server (median of 20) | start ms | stop ms |",
+        "|---|---|---|",
+        f"| labelf mock | {start_stop['mock_start_ms']:.1f} | {start_stop['mock_stop_ms']:.1f} |",
+        f"| bare ASGI app, same server code (baseline) | {start_stop['bare_start_ms']:.1f} | "
+        f"{start_stop['bare_stop_ms']:.1f} |",
+    ]
+    if memory:
+        lines += [
+            "",
+            "| resident memory growth | MB |",
+            "|---|---|",
+            f"| {tokens:,} tokens issued (token minter) | {memory['minter_mb']:.1f} |",
+            f"| {requests:,} token requests through the whole app in-process (journal bounded at 1,000) | "
+            f"{memory['app_mb']:.1f} |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run everything and print (and save) the Markdown tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke check of the bench itself)")
+    parser.add_argument("--output", default=str(HERE / "results" / "latest.md"))
+    args = parser.parse_args()
+    seconds, tests, repeats, rounds = (2, 100, 1, 5) if args.quick else (5, 500, 3, 20)
+    tokens, requests = (100_000, 5_000) if args.quick else (1_000_000, 20_000)
+    print("throughput…", flush=True)
+    throughput = bench_throughput(seconds)
+    print("plugin overhead…", flush=True)
+    overhead = bench_plugin_overhead(tests, repeats)
+    print("start/stop…", flush=True)
+    start_stop = bench_start_stop(rounds)
+    print("memory…", flush=True)
+    memory = bench_memory(tokens, requests)
+    table = report(throughput, overhead, start_stop, memory, tokens, requests)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
