@@ -162,7 +162,11 @@ def bench_throughput(seconds: int) -> list[tuple[str, dict[str, float]]]:
     use_wrk = shutil.which("wrk") is not None
     rows = []
     python = [sys.executable, str(HERE / "serve.py")]
-    for name, which in (("bare ASGI constant 200 (ceiling)", "bare"), ("labelf mock /oauth2/token", "mock")):
+    for name, which in (
+        ("bare ASGI constant 200 (ceiling)", "bare"),
+        ("Starlette route, constant 200 (framework floor)", "starlette"),
+        ("labelf mock /oauth2/token", "mock"),
+    ):
         port = _free_port()
         with _server([*python, which, str(port)], port, cwd=HERE):
             _load(port, "/oauth2/token", 1, use_wrk)  # warm-up

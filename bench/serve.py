@@ -1,6 +1,6 @@
 """Serve an ASGI app exactly as ``labelf-mock serve`` does (uvicorn, one worker, our socket, no access log).
 
-Usage: python bench/serve.py bare|mock PORT
+Usage: python bench/serve.py bare|starlette|mock PORT
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 from bare_app import app as bare_app
+from bare_app import starlette_app
 
 from mock_server import create_app
 from mock_server.cli import _bind
@@ -17,7 +18,7 @@ from mock_server.cli import _bind
 def main() -> None:
     """Serve until killed."""
     which, port = sys.argv[1], int(sys.argv[2])
-    app = bare_app if which == "bare" else create_app()
+    app = {"bare": bare_app, "starlette": starlette_app}.get(which) or create_app()
     config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off", server_header=False)
     uvicorn.Server(config).run(sockets=[_bind("127.0.0.1", port)])
 

@@ -58,7 +58,7 @@ def test_concurrent_clients_mixing_token_api_and_revoke(labelf_mock: LabelfMock)
                 status = http.get("/v2/models", headers={"Authorization": f"Bearer {value}"}).status_code
                 statuses[(kind, status)] += 1
     assert set(statuses) <= {("kept", 200), ("revoked", 401)}, statuses
-    assert len(labelf_mock.journal) >= CLIENTS * ROUNDS * 2
+    assert len(labelf_mock.journal) >= min(1000, CLIENTS * ROUNDS * 2)  # the journal keeps the last 1,000
 
 
 def _host_port(mock: LabelfMock) -> tuple[str, int]:
