@@ -33,5 +33,5 @@ def test_readme_examples_pass(pytester: pytest.Pytester) -> None:
 def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
     serve, test = quick_start_commands()
     assert serve.endswith("labelf-mock serve")
-    assert test.endswith("python -m pytest -n auto")
+    assert test.endswith("python -m pytest -n auto --cov")
     assert test in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
