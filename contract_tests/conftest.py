@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from labelf_testkit.handle import Credentials
+from labelf_testkit.plugin import setting
 from labelf_testkit.redact import Redactor
 from labelf_testkit.server import SocketServer
-from labelf_testkit.target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget
+from labelf_testkit.target import RequestBudget, Target
 
 from .catalogue import CHECKS
 from .report import Report
@@ -25,15 +26,10 @@ _BUDGET = pytest.StashKey[RequestBudget]()
 _ACTIVE: list[Report] = []  # pytest_runtest_logreport receives no config
 
 
-def _setting(config: pytest.Config, name: str) -> str | None:
-    value = config.getoption(name) or config.getini(name) or None
-    return str(value) if value else None
-
-
 def _mode(config: pytest.Config) -> str:
-    if _setting(config, "labelf_target") == "live":
+    if setting(config, "labelf_target") == "live":
         return "live"
-    return _setting(config, "labelf_mock_transport") or "inprocess"
+    return setting(config, "labelf_mock_transport") or "inprocess"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,9 +64,15 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     config = request.config
     mode = _mode(config)
     if mode == "live":
-        yield from _live_target(config)
+        # The plugin's live target: credentials from the environment (skip when absent), URLs, CA, cap.
+        live: Target = request.getfixturevalue("labelf_target")
+        config.stash[_BUDGET] = live.budget
+        assert live.credentials is not None
+        with live.client() as http:
+            model_id = os.environ.get("LABELF_MODEL_ID") or None
+            yield ContractTarget("live", http, live.auth_url, live.api_url, live.credentials, model_id, live.budget)
         return
-    app = load_app(_setting(config, "labelf_contract_app"))
+    app = load_app(setting(config, "labelf_contract_app"))
     budget = RequestBudget(None)
     config.stash[_BUDGET] = budget
     credentials = Credentials("CLIENT_ID", "CLIENT_SECRET")
@@ -89,26 +91,6 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
             yield ContractTarget("socket", http, server.base_url, server.base_url, credentials, "1", budget, app)
     finally:
         server.stop()
-
-
-def _live_target(config: pytest.Config) -> Iterator[ContractTarget]:
-    client_id, secret = os.environ.get("LABELF_CLIENT_ID"), os.environ.get("LABELF_CLIENT_SECRET")
-    if not client_id or not secret:
-        pytest.skip("live target: set LABELF_CLIENT_ID and LABELF_CLIENT_SECRET")
-    limit = _setting(config, "labelf_max_live_requests") or "60"
-    if not limit.isdigit():
-        raise pytest.UsageError(f"--labelf-max-live-requests takes a whole number, got {limit!r}")
-    budget = RequestBudget(int(limit))
-    config.stash[_BUDGET] = budget
-    ca_bundle = _setting(config, "labelf_ca_bundle")
-    import ssl
-
-    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
-    auth_url = (_setting(config, "labelf_auth_url") or DEFAULT_LIVE_AUTH_URL).rstrip("/")
-    api_url = (_setting(config, "labelf_api_url") or DEFAULT_LIVE_API_URL).rstrip("/")
-    with httpx.Client(verify=verify, timeout=30.0, event_hooks={"request": [budget.spend]}) as http:
-        model_id = os.environ.get("LABELF_MODEL_ID") or None
-        yield ContractTarget("live", http, auth_url, api_url, Credentials(client_id, secret), model_id, budget)
 
 
 @pytest.fixture
@@ -181,7 +163,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(line)
     if budget is not None and report.target == "live":
         terminalreporter.write_line(f"live requests sent: {budget.spent} of at most {budget.limit}")
-    path = _setting(config, "labelf_report")
+    path = setting(config, "labelf_report")
     if path:
         md_path, json_path = report.write(path)
         terminalreporter.write_line(f"report: {md_path} and {json_path}")

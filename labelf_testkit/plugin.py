@@ -18,7 +18,7 @@ from .redact import Redactor
 from .server import SocketServer
 from .target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget, Target
 
-__all__ = ["MarkerOptions"]
+__all__ = ["MarkerOptions", "setting"]
 
 _REDACTOR = pytest.StashKey[Redactor]()
 _RESTARTS = pytest.StashKey[list[str]]()
@@ -64,7 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _setting(config: pytest.Config, name: str) -> str | None:
+def setting(config: pytest.Config, name: str) -> str | None:
+    """A ``--labelf-*`` option by its dest name (``labelf_target``), else its ini key, else ``None``."""
     value = config.getoption(name)
     if value is None:
         value = config.getini(name) or None
@@ -112,7 +113,7 @@ def pytest_runtest_makereport(
 
 
 def _is_live(config: pytest.Config) -> bool:
-    return _setting(config, "labelf_target") == "live"
+    return setting(config, "labelf_target") == "live"
 
 
 def _skip_if_live(request: pytest.FixtureRequest) -> None:
@@ -176,7 +177,7 @@ def labelf_mock(request: pytest.FixtureRequest, labelf_mock_server: SocketServer
     options = _marker_options(request)
     check = options.assert_all_faults_used
     if check is None:
-        check = (_setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
+        check = (setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
     if not labelf_mock_server.running:
         _recover(request.config, labelf_mock_server)
     handle = LabelfMock(labelf_mock_server.app, labelf_mock_server.base_url)
@@ -227,16 +228,16 @@ def labelf_target(request: pytest.FixtureRequest, labelf_credentials: Credential
     if not _is_live(config):
         server: SocketServer = request.getfixturevalue("labelf_mock_server")
         return Target("mock", server.base_url, server.base_url, labelf_credentials, RequestBudget(None))
-    limit = _setting(config, "labelf_max_live_requests") or "60"
+    limit = setting(config, "labelf_max_live_requests") or "60"
     if not limit.isdigit():
         raise pytest.UsageError(f"--labelf-max-live-requests takes a whole number, got {limit!r}")
     return Target(
         "live",
-        (_setting(config, "labelf_auth_url") or DEFAULT_LIVE_AUTH_URL).rstrip("/"),
-        (_setting(config, "labelf_api_url") or DEFAULT_LIVE_API_URL).rstrip("/"),
+        (setting(config, "labelf_auth_url") or DEFAULT_LIVE_AUTH_URL).rstrip("/"),
+        (setting(config, "labelf_api_url") or DEFAULT_LIVE_API_URL).rstrip("/"),
         labelf_credentials,
         RequestBudget(int(limit)),
-        _setting(config, "labelf_ca_bundle"),
+        setting(config, "labelf_ca_bundle"),
     )
 
 

@@ -18,18 +18,13 @@ from .bearer import authenticate_bearer
 from .config import ModelConfig
 from .forms import BodyTooLarge, read_body
 from .models import classify, filter_predictions, similarity
-from .state import MockState
+from .state import MockState, state_of
 
 __all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inference_endpoint", "similarity_endpoint"]
 
 MAX_TEXTS_PER_INFERENCE = 8
 MAX_TEXTS_PER_SIMILARITY = 200
 MAX_TEXT_CHARS = 10_000
-
-
-def _state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
 
 
 def _bad(error_code: str, message: str) -> ApiError:
@@ -52,7 +47,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
             415, "UNSUPPORTED_MEDIA_TYPE", "Send the request body as JSON with Content-Type: application/json."
         )
     try:
-        raw = await read_body(request, _state(request).config.max_body_bytes)
+        raw = await read_body(request, state_of(request).config.max_body_bytes)
     except BodyTooLarge as exc:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {exc.limit} bytes.") from None
     try:
@@ -118,7 +113,7 @@ def _predict(
 
 async def inference_endpoint(request: Request) -> Response:
     """``POST /v2/models/{model_id}/inference``: ``[{"text", "predictions": [{"label", "score"}]}]``."""
-    state = _state(request)
+    state = state_of(request)
     authenticate_bearer(request, state)
     model = _model(state, request.path_params["model_id"])
     body = await _json_object(request)
@@ -152,7 +147,7 @@ async def multi_inference_endpoint(request: Request) -> Response:
     The documentation gives no response example (research §A.2); the mock answers
     ``[{"text", "models": [{"model_id", "predictions"}]}]`` in request order.
     """
-    state = _state(request)
+    state = state_of(request)
     authenticate_bearer(request, state)
     body = await _json_object(request)
     texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
@@ -182,7 +177,7 @@ def _text_map(body: dict[str, Any], field: str) -> dict[str, str]:
 
 async def similarity_endpoint(request: Request) -> Response:
     """``POST /v2/similarity``: ``{compare_id: [{"id": base_id, "similarity"}]}``, top ``top_n`` each."""
-    state = _state(request)
+    state = state_of(request)
     authenticate_bearer(request, state)
     body = await _json_object(request)
     top_n = _positive_int(body, "top_n", required=True)
@@ -203,14 +198,14 @@ def _summary(model: ModelConfig) -> dict[str, object]:
 
 async def models_endpoint(request: Request) -> Response:
     """``GET /v2/models``: ``{"models": [{"id", "name", "type", "status"}]}`` (schema undocumented)."""
-    state = _state(request)
+    state = state_of(request)
     authenticate_bearer(request, state)
     return JSONResponse({"models": [_summary(model) for model in state.config.models]})
 
 
 async def model_endpoint(request: Request) -> Response:
     """``GET /v2/models/{model_id}``: the summary plus ``labels`` (schema undocumented)."""
-    state = _state(request)
+    state = state_of(request)
     authenticate_bearer(request, state)
     model = state.config.model(request.path_params["model_id"])
     if model is None:

@@ -24,7 +24,7 @@ from .errors import (
     unauthorized_client,
 )
 from .forms import BodyTooLarge, Form, parse_form, read_body
-from .state import MockState
+from .state import state_of
 
 __all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
@@ -37,11 +37,6 @@ _INVALID_GRANT = (
     "token is invalid, expired, revoked, does not match the redirection URI used in the authorization "
     "request, or was issued to another client."
 )
-
-
-def _state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
 
 
 def method_not_allowed(request: Request) -> Response:
@@ -59,7 +54,7 @@ def _options(request: Request) -> Response | None:
 
 async def _read_form(request: Request) -> Form:
     try:
-        body = await read_body(request, _state(request).config.max_body_bytes)
+        body = await read_body(request, state_of(request).config.max_body_bytes)
     except BodyTooLarge as exc:
         # Not Hydra: Go would read up to 10 MB.  The mock refuses earlier and says why.
         raise OAuthError(
@@ -122,7 +117,7 @@ async def token_endpoint(request: Request) -> Response:
     grant_types = _split(form.first("grant_type"))
     if not grant_types:
         raise invalid_request("Request parameter 'grant_type' is missing")
-    state = _state(request)
+    state = state_of(request)
     client = try_authenticate_client(state.config, request.headers, form)
     if len(grant_types) != 1 or grant_types[0] not in HYDRA_GRANT_TYPES:
         raise invalid_request()  # no handler claims it: the bare error with the default hint
@@ -148,12 +143,12 @@ async def revoke_endpoint(request: Request) -> Response:
         return early
     try:
         form = await _read_form(request)
-        client = authenticate_client(_state(request).config, request.headers, form)
+        client = authenticate_client(state_of(request).config, request.headers, form)
     except OAuthError as error:
         if error.status == 413:
             raise
         raise (invalid_client() if error.error == "invalid_client" else invalid_request()) from None
-    state = _state(request)
+    state = state_of(request)
     state.tokens.revoke(form.first("token"), client.client_id, state.clock.now())
     return Response(status_code=200, headers=NO_STORE_HEADERS)
 
@@ -173,7 +168,7 @@ async def discovery_endpoint(request: Request) -> Response:
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": sorted({s for c in _state(request).config.clients for s in c.scopes}),
+        "scopes_supported": sorted({s for c in state_of(request).config.clients for s in c.scopes}),
         "subject_types_supported": ["public"],
     }
     # RFC 8414 §3.2: claims with zero elements MUST be omitted.

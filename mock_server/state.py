@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+
 from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
 from .faults import FaultPlan
 from .journal import Journal
 from .tokens import TokenMinter
 
-__all__ = ["MockState"]
+__all__ = ["MockState", "state_of"]
 
 
 class MockState:
@@ -35,3 +37,9 @@ class MockState:
         self.faults.clear()
         self.journal.clear()
         self.expires_in_override = None
+
+
+def state_of(request: Request) -> MockState:
+    """The :class:`MockState` of the app serving ``request``."""
+    state: MockState = request.app.state.mock
+    return state
