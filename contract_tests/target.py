@@ -17,6 +17,7 @@ from labelf_testkit.handle import Credentials
 from labelf_testkit.target import LiveBudgetExceeded, RequestBudget
 from mock_server import ClientConfig, MockConfig, create_app
 from mock_server.app import MockApp
+from mock_server.oauth import REVOKE_PATH, TOKEN_PATH
 
 __all__ = ["ENCODING_CLIENT", "GRANT", "ContractTarget", "basic", "contract_app", "contract_config", "load_app"]
 
@@ -92,7 +93,7 @@ class ContractTarget:
             authorization = basic(*self.credentials.auth)
         if authorization is not None:
             all_headers["authorization"] = authorization
-        url = f"{self.auth_url}/oauth2/token" + (f"?{query}" if query else "")
+        url = f"{self.auth_url}{TOKEN_PATH}" + (f"?{query}" if query else "")
         return self.send(method, url, content=body, headers=all_headers)
 
     def good_token_response(self) -> httpx.Response:
@@ -116,7 +117,7 @@ class ContractTarget:
             authorization = basic(*self.credentials.auth)
         if authorization is not None:
             headers["authorization"] = authorization
-        return self.send("POST", f"{self.auth_url}/oauth2/revoke", content=body, headers=headers)
+        return self.send("POST", f"{self.auth_url}{REVOKE_PATH}", content=body, headers=headers)
 
     def api(self, method: str, path: str, token: str | None = None, body: object = None) -> httpx.Response:
         """A call to the API host; ``body`` is sent as JSON."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from mock_server.app import MockApp
 from mock_server.clock import ManualClock
+from mock_server.oauth import REVOKE_PATH, TOKEN_PATH
 
 from .faults import RouteFaults, TokenFaults
 from .journal import JournalView
@@ -58,12 +59,12 @@ class LabelfMock:
     @property
     def token_url(self) -> str:
         """The token endpoint on the socket server."""
-        return f"{self.base_url}/oauth2/token"
+        return f"{self.base_url}{TOKEN_PATH}"
 
     @property
     def revoke_url(self) -> str:
         """The revocation endpoint on the socket server."""
-        return f"{self.base_url}/oauth2/revoke"
+        return f"{self.base_url}{REVOKE_PATH}"
 
     @property
     def api_url(self) -> str:

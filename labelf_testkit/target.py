@@ -9,6 +9,8 @@ from typing import Literal
 
 import httpx
 
+from mock_server.oauth import REVOKE_PATH, TOKEN_PATH
+
 from .handle import Credentials
 
 __all__ = ["DEFAULT_LIVE_API_URL", "DEFAULT_LIVE_AUTH_URL", "LiveBudgetExceeded", "RequestBudget", "Target"]
@@ -54,12 +56,12 @@ class Target:
     @property
     def token_url(self) -> str:
         """``{auth_url}/oauth2/token``."""
-        return f"{self.auth_url}/oauth2/token"
+        return f"{self.auth_url}{TOKEN_PATH}"
 
     @property
     def revoke_url(self) -> str:
         """``{auth_url}/oauth2/revoke``."""
-        return f"{self.auth_url}/oauth2/revoke"
+        return f"{self.auth_url}{REVOKE_PATH}"
 
     def verify(self) -> ssl.SSLContext | bool:
         """TLS verification for httpx: always on; with the extra CA when one is given."""
