@@ -9,21 +9,17 @@ from collections.abc import Generator, Iterator
 import httpx
 import pytest
 
+from labelf_testkit.contract_report import LIVE_BUDGET
 from labelf_testkit.handle import Credentials
 from labelf_testkit.plugin import setting
-from labelf_testkit.redact import Redactor
 from labelf_testkit.server import SocketServer
 from labelf_testkit.target import RequestBudget, Target
 
 from .catalogue import CHECKS
-from .report import Report
 from .target import ContractTarget, load_app
 from .verify import CheckResults
 
 _RESULTS = pytest.StashKey[CheckResults]()
-_REPORT = pytest.StashKey[Report]()
-_BUDGET = pytest.StashKey[RequestBudget]()
-_ACTIVE: list[Report] = []  # pytest_runtest_logreport receives no config
 
 
 def _mode(config: pytest.Config) -> str:
@@ -37,11 +33,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "labelf_checks(*ids): the catalogue check IDs a contract test verifies.")
     for group in ("token", "revoke", "api"):
         config.addinivalue_line("markers", f"contract_{group}: contract checks of the {group} endpoint group.")
-    secret = os.environ.get("LABELF_CLIENT_SECRET", "")
-    config.stash[_REPORT] = Report(_mode(config), Redactor([secret]))
-    # This conftest is loaded during collection, after pytest_sessionstart, so the hook that collects
-    # verdicts (which receives no config) finds the report here.
-    _ACTIVE[:] = [config.stash[_REPORT]]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -66,7 +57,7 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     if mode == "live":
         # The plugin's live target: credentials from the environment (skip when absent), URLs, CA, cap.
         live: Target = request.getfixturevalue("labelf_target")
-        config.stash[_BUDGET] = live.budget
+        config.stash[LIVE_BUDGET] = live.budget
         assert live.credentials is not None
         with live.client() as http:
             model_id = os.environ.get("LABELF_MODEL_ID") or None
@@ -74,7 +65,7 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
         return
     app = load_app(setting(config, "labelf_contract_app"))
     budget = RequestBudget(None)
-    config.stash[_BUDGET] = budget
+    config.stash[LIVE_BUDGET] = budget
     credentials = Credentials("CLIENT_ID", "CLIENT_SECRET")
     if mode == "inprocess":
         from labelf_testkit.transport import InProcessTransport
@@ -140,30 +131,3 @@ def pytest_runtest_makereport(
             ("labelf_check", json.dumps({"id": cid, "outcome": "fail", "messages": [line]})) for cid in unrecorded
         )
     return report
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collect verdicts into the session report (merging is idempotent across a test's phases)."""
-    if not _ACTIVE:
-        return
-    for name, value in report.user_properties:
-        if name == "labelf_check":
-            entry = json.loads(str(value))
-            _ACTIVE[0].record(entry["id"], entry["outcome"], entry["messages"])
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """A short table per run, and the Markdown/JSON report when ``--labelf-report`` is given."""
-    report = config.stash[_REPORT]
-    budget = config.stash.get(_BUDGET, None)
-    if report.target == "live" and budget is not None:
-        report.requests = budget.spent
-    terminalreporter.section("labelf contract summary")
-    for line in report.summary_lines():
-        terminalreporter.write_line(line)
-    if budget is not None and report.target == "live":
-        terminalreporter.write_line(f"live requests sent: {budget.spent} of at most {budget.limit}")
-    path = setting(config, "labelf_report")
-    if path:
-        md_path, json_path = report.write(path)
-        terminalreporter.write_line(f"report: {md_path} and {json_path}")

@@ -12,6 +12,7 @@ import pytest
 
 from mock_server import MockConfig, create_app
 
+from .contract_report import CheckReportPlugin
 from .handle import Credentials, LabelfMock
 from .intercept import LABELF_HOSTS, intercept, release_transports
 from .redact import Redactor
@@ -85,6 +86,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     secrets = [os.environ.get("LABELF_CLIENT_SECRET", "")]
     config.stash[_REDACTOR] = Redactor(secrets)
+    live = setting(config, "labelf_target") == "live"
+    if live and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError("--labelf-target=live runs in one process (drop -n) so the live request cap holds.")
+    if not hasattr(config, "workerinput"):  # xdist workers send their reports to the controller
+        target = "live" if live else setting(config, "labelf_mock_transport") or "inprocess"
+        plugin = CheckReportPlugin(config, target, setting(config, "labelf_report"))
+        config.pluginmanager.register(plugin, "labelf-contract-report")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -110,3 +110,19 @@ def test_live_mode_against_labelf_mock_serve_respects_the_cap(
     result.stdout.fnmatch_lines([f"live requests sent: {received} of at most {cap}", "*live request cap reached*"])
     for text in (result.stdout.str(), (pytester.path / "report.md").read_text()):
         assert "ory_at_" not in text
+
+
+def test_report_is_whole_under_xdist(pytester: pytest.Pytester) -> None:
+    # xdist's controller never loads the suite's conftest: the plugin merges the workers' verdicts.
+    result, outcomes = run_suite(pytester, "-n", "2")
+    assert result.ret == 0
+    assert "not run" not in outcomes.values() and "fail" not in outcomes.values()
+    result.stdout.fnmatch_lines(["*labelf contract summary*"])
+
+
+def test_live_mode_refuses_xdist(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pyargs", "contract_tests", "-n", "2", "--labelf-target=live"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*runs in one process (drop -n) so the live request cap holds*"])
