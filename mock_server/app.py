@@ -100,10 +100,16 @@ async def _token_fast_path(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-class MockApp(Starlette):
-    """The Starlette app, keeping the server's own ``send`` in the scope so a fault can drop the socket."""
+_TOKEN_FAST_PATH = _ServerErrorAsJson(_token_fast_path)
 
-    _token_path: ASGIApp | None = None
+
+class MockApp(Starlette):
+    """The Starlette app behind the journal and the faults, which see every request, fast path or not.
+
+    It keeps the server's own ``send`` in the scope so a fault can drop the socket.
+    """
+
+    _outer: ASGIApp | None = None
 
     @property
     def mock(self) -> MockState:
@@ -115,11 +121,15 @@ class MockApp(Starlette):
         """Serve one ASGI connection."""
         if scope["type"] == "http":
             scope.setdefault("extensions", {})[RAW_SEND] = send
-            if scope["method"] == "POST" and scope["path"] == oauth.TOKEN_PATH and self._token_path is not None:
-                scope["app"] = self
-                await self._token_path(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
+        await (self._outer or super().__call__)(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /oauth2/token`` to the fast path, everything else to Starlette."""
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == oauth.TOKEN_PATH:
+            scope["app"] = self
+            await _TOKEN_FAST_PATH(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:
@@ -143,11 +153,7 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
     ]
     app = MockApp(
         routes=routes,
-        middleware=[
-            Middleware(JournalMiddleware, journal=state.journal, now=lambda: state.clock.now()),
-            Middleware(FaultMiddleware, plan=state.faults),
-            Middleware(_ServerErrorAsJson),
-        ],
+        middleware=[Middleware(_ServerErrorAsJson)],
         exception_handlers={
             OAuthError: oauth_error_response,
             ApiError: api_error_response,
@@ -155,8 +161,5 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         },
     )
     app.state.mock = state
-    # The same journal, faults and catch-all as every other route, around the fast path.
-    app._token_path = JournalMiddleware(
-        FaultMiddleware(_ServerErrorAsJson(_token_fast_path), state.faults), state.journal, lambda: state.clock.now()
-    )
+    app._outer = JournalMiddleware(FaultMiddleware(app._route, state.faults), state.journal, lambda: state.clock.now())
     return app

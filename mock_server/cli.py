@@ -16,6 +16,7 @@ import uvicorn
 
 from .app import create_app
 from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
+from .oauth import REVOKE_PATH, TOKEN_PATH
 from .tls import LoopbackTLS, make_loopback_tls
 
 __all__ = ["main"]
@@ -77,8 +78,8 @@ def _credentials_line(client: ClientConfig) -> str:
 def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None) -> str:
     lines = [
         f"labelf-mock serving on {base_url}",
-        f"  token URL:     {base_url}/oauth2/token",
-        f"  revoke URL:    {base_url}/oauth2/revoke",
+        f"  token URL:     {base_url}{TOKEN_PATH}",
+        f"  revoke URL:    {base_url}{REVOKE_PATH}",
         f"  API base:      {base_url}/v2",
         *(_credentials_line(client) for client in config.clients),
     ]

@@ -141,14 +141,14 @@ async def revoke_endpoint(request: Request) -> Response:
     """
     if (early := _options(request)) is not None:
         return early
+    state = state_of(request)
     try:
         form = await _read_form(request)
-        client = authenticate_client(state_of(request).config, request.headers, form)
+        client = authenticate_client(state.config, request.headers, form)
     except OAuthError as error:
         if error.status == 413:
             raise
         raise (invalid_client() if error.error == "invalid_client" else invalid_request()) from None
-    state = state_of(request)
     state.tokens.revoke(form.first("token"), client.client_id, state.clock.now())
     return Response(status_code=200, headers=NO_STORE_HEADERS)
 
