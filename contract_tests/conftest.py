@@ -11,7 +11,7 @@ import pytest
 
 from labelf_testkit.contract_report import LIVE_BUDGET
 from labelf_testkit.handle import Credentials
-from labelf_testkit.plugin import setting
+from labelf_testkit.plugin import setting, target_mode
 from labelf_testkit.server import SocketServer
 from labelf_testkit.target import RequestBudget, Target
 
@@ -20,12 +20,6 @@ from .target import ContractTarget, load_app
 from .verify import CheckResults
 
 _RESULTS = pytest.StashKey[CheckResults]()
-
-
-def _mode(config: pytest.Config) -> str:
-    if setting(config, "labelf_target") == "live":
-        return "live"
-    return setting(config, "labelf_mock_transport") or "inprocess"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,7 +47,7 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     """Scope: session. The service under test: the mock in-process (default) or over a socket
     (``--labelf-mock-transport=socket``), or with ``--labelf-target=live`` the real service."""
     config = request.config
-    mode = _mode(config)
+    mode = target_mode(config)
     if mode == "live":
         # The plugin's live target: credentials from the environment (skip when absent), URLs, CA, cap.
         live: Target = request.getfixturevalue("labelf_target")

@@ -19,7 +19,7 @@ from .redact import Redactor
 from .server import SocketServer
 from .target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget, Target
 
-__all__ = ["MarkerOptions", "setting"]
+__all__ = ["MarkerOptions", "setting", "target_mode"]
 
 _REDACTOR = pytest.StashKey[Redactor]()
 _RESTARTS = pytest.StashKey[list[str]]()
@@ -86,12 +86,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     secrets = [os.environ.get("LABELF_CLIENT_SECRET", "")]
     config.stash[_REDACTOR] = Redactor(secrets)
-    live = setting(config, "labelf_target") == "live"
-    if live and getattr(config.option, "numprocesses", None):
+    if _is_live(config) and getattr(config.option, "numprocesses", None):
         raise pytest.UsageError("--labelf-target=live runs in one process (drop -n) so the live request cap holds.")
     if not hasattr(config, "workerinput"):  # xdist workers send their reports to the controller
-        target = "live" if live else setting(config, "labelf_mock_transport") or "inprocess"
-        plugin = CheckReportPlugin(config, target, setting(config, "labelf_report"))
+        plugin = CheckReportPlugin(config, target_mode(config), setting(config, "labelf_report"))
         config.pluginmanager.register(plugin, "labelf-contract-report")
 
 
@@ -114,14 +112,20 @@ def pytest_runtest_makereport(
     if redact is not None:
         if report.longrepr is not None:
             text = str(report.longrepr)
-            if redact(text) != text:
-                report.longrepr = redact(text)
+            scrubbed = redact(text)
+            if scrubbed != text:  # keep pytest's rich repr when there is nothing to hide
+                report.longrepr = scrubbed
         report.sections = [(title, redact(content)) for title, content in report.sections]
     return report
 
 
 def _is_live(config: pytest.Config) -> bool:
     return setting(config, "labelf_target") == "live"
+
+
+def target_mode(config: pytest.Config) -> str:
+    """``live``, or how the mock is reached: ``inprocess`` (default) or ``socket``."""
+    return "live" if _is_live(config) else setting(config, "labelf_mock_transport") or "inprocess"
 
 
 def _skip_if_live(request: pytest.FixtureRequest) -> None:

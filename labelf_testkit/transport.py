@@ -25,7 +25,7 @@ _T = TypeVar("_T")
 _DROPPED = "Server disconnected without sending a response."
 
 
-class _LoopThread:
+class _CoroutineRunner:
     """Runs coroutines for synchronous callers.
 
     A caller whose thread has no running event loop gets a private loop of its own, driven right there
@@ -104,19 +104,19 @@ class InProcessTransport(httpx.BaseTransport):
 
     def __init__(self, app: ASGIApp) -> None:
         self._transport = httpx.ASGITransport(app=app)
-        self._loop = _LoopThread()
+        self._runner = _CoroutineRunner()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Run the request through the app on the portal's event loop and wait for the answer."""
+        """Run the request through the app (see ``_CoroutineRunner``) and wait for the answer."""
         body = request.read()
         async_request = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-        response = self._loop.run(_call_app(self._transport, async_request))
+        response = self._runner.run(_call_app(self._transport, async_request))
         response.request = request
         return response
 
     def close(self) -> None:
         """Stop the event-loop thread."""
-        self._loop.close()
+        self._runner.close()
 
 
 def requests_adapter(transport: InProcessTransport) -> Any:
