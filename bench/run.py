@@ -240,9 +240,7 @@ def bench_plugin_overhead(tests: int, repeats: int) -> dict[str, float]:
 def bench_start_stop(rounds: int) -> dict[str, float]:
     sys.path.insert(0, str(HERE))
     from bare_app import app as bare
-
-    from labelf_testkit.server import SocketServer
-    from mock_server import create_app
+    from labelf_testkit.mock_server import SocketServer, create_app
 
     result = {}
     for name, factory in (("bare", lambda: bare), ("mock", create_app)):
@@ -263,8 +261,8 @@ def bench_start_stop(rounds: int) -> dict[str, float]:
 _MEMORY_PROBE = textwrap.dedent("""
     import json, sys, httpx
     from labelf_testkit.transport import InProcessTransport
-    from mock_server import create_app
-    from mock_server.tokens import TokenMinter
+    from labelf_testkit.mock_server import create_app
+    from labelf_testkit.mock_server._tokens import TokenMinter
 
     def rss():
         for line in open("/proc/self/status"):

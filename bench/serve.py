@@ -10,9 +10,7 @@ import sys
 import uvicorn
 from bare_app import app as bare_app
 from bare_app import starlette_app
-
-from mock_server import create_app
-from mock_server.cli import _bind
+from labelf_testkit.mock_server import bind_socket, create_app
 
 
 def main() -> None:
@@ -20,7 +18,7 @@ def main() -> None:
     which, port = sys.argv[1], int(sys.argv[2])
     app = {"bare": bare_app, "starlette": starlette_app}.get(which) or create_app()
     config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off", server_header=False)
-    uvicorn.Server(config).run(sockets=[_bind("127.0.0.1", port)])
+    uvicorn.Server(config).run(sockets=[bind_socket("127.0.0.1", port)])
 
 
 if __name__ == "__main__":

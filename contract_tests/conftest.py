@@ -1,4 +1,6 @@
-"""Fixtures, markers and the report of the contract suite (``pytest --pyargs contract_tests``)."""
+"""Fixtures and markers of the contract suite (``pytest --pyargs labelf_testkit.contract_tests``).
+
+Options and the report live in the suite's plugin (:mod:`.plugin`), which also runs on xdist's controller."""
 
 from __future__ import annotations
 
@@ -8,16 +10,15 @@ from collections.abc import Generator, Iterator
 
 import httpx
 import pytest
+from labelf_testkit.contract_tests.catalogue import CHECKS
+from labelf_testkit.contract_tests.plugin import LIVE_BUDGET, target_mode
+from labelf_testkit.contract_tests.service import ContractTarget, load_app
+from labelf_testkit.contract_tests.verify import CheckResults
+from labelf_testkit.mock_server import SocketServer
 
-from labelf_testkit.contract_report import LIVE_BUDGET
 from labelf_testkit.handle import Credentials
-from labelf_testkit.plugin import setting, target_mode
-from labelf_testkit.server import SocketServer
+from labelf_testkit.plugin import setting
 from labelf_testkit.target import RequestBudget, Target
-
-from .catalogue import CHECKS
-from .target import ContractTarget, load_app
-from .verify import CheckResults
 
 _RESULTS = pytest.StashKey[CheckResults]()
 

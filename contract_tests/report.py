@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import CHECKS
+from labelf_testkit.contract_tests.catalogue import CHECKS
 
 __all__ = ["Report"]
 

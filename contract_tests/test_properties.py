@@ -15,6 +15,9 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from labelf_testkit.contract_tests.service import GRANT, ContractTarget, basic
+from labelf_testkit.contract_tests.verify import CheckResults, describe, error_code
+from labelf_testkit.mock_server import host_of, openapi_document
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -23,11 +26,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from mock_server.openapi import openapi_document
-
-from .target import GRANT, ContractTarget, basic
-from .verify import CheckResults, describe, error_code
 
 pytestmark = pytest.mark.contract_token
 checks = pytest.mark.labelf_checks
@@ -115,7 +113,7 @@ def _schema(target: ContractTarget, token: str) -> Any:
     if target.auth_url != target.api_url:  # the live service splits hosts: each operation gets its own server
         for path, item in document["paths"].items():
             for operation in item.values():
-                operation["servers"] = [{"url": target.api_url if path.startswith("/v2") else target.auth_url}]
+                operation["servers"] = [{"url": target.api_url if host_of(path) == "api" else target.auth_url}]
     return schemathesis.openapi.from_dict(document, config=config)
 
 
@@ -155,7 +153,7 @@ def _run_schemathesis(target: ContractTarget, check: CheckResults, check_id: str
         session.mount("https://", _CountingAdapter(target))
         for result in schema.get_all_operations():
             operation = result.ok()
-            if operation.path.startswith("/v2") != api:
+            if (host_of(operation.path) == "api") != api:
                 continue
             if "model_id" in {p.name for p in operation.path_parameters} and target.model_id is None:
                 continue  # live without LABELF_MODEL_ID: nothing to aim at

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from .target import ContractTarget
-from .verify import CheckResults, describe, error_code
+from labelf_testkit.contract_tests.service import ContractTarget
+from labelf_testkit.contract_tests.verify import CheckResults, describe, error_code
 
 checks = pytest.mark.labelf_checks
 API_ERROR_KEYS = {"status", "message", "error_code", "request_id"}

@@ -9,9 +9,8 @@ import secrets
 from typing import Any
 
 import pytest
-
-from .target import ENCODING_CLIENT, GRANT, ContractTarget, basic
-from .verify import CheckResults, describe, error_code
+from labelf_testkit.contract_tests.service import ENCODING_CLIENT, GRANT, ContractTarget, basic
+from labelf_testkit.contract_tests.verify import CheckResults, describe, error_code
 
 pytestmark = pytest.mark.contract_token
 checks = pytest.mark.labelf_checks

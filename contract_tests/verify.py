@@ -7,10 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 import httpx
-
-from labelf_testkit.redact import Redactor
-
-from .catalogue import CHECKS
+from labelf_testkit.contract_tests.catalogue import CHECKS
+from labelf_testkit.mock_server import Redactor
 
 __all__ = ["RFC_ERROR_CODES", "CheckResults", "describe", "error_code"]
 

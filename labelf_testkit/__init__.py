@@ -2,25 +2,92 @@
 
 Fixtures (see ``pytest --fixtures``): ``labelf_mock``, ``labelf_intercept``, ``labelf_mock_server``,
 ``labelf_config``, ``labelf_credentials``, ``labelf_target``, ``labelf_token``, ``labelf_http``.
+
+Importing this package is cheap: each name below is imported from its module on first use, so installing the
+kit does not slow down pytest runs that never use it.  The mock itself is :mod:`labelf_testkit.mock_server`;
+the contract suite is :mod:`labelf_testkit.contract_tests`.
 """
 
-from .handle import Credentials, LabelfMock, UnusedFaultsError
-from .intercept import LABELF_HOSTS, BlockedRequestError, intercept
-from .server import SocketServer
-from .target import LiveBudgetExceeded, Target
-from .transport import AsyncInProcessTransport, InProcessTransport, requests_adapter
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+if TYPE_CHECKING:
+    from .handle import Credentials, LabelfMock, UnusedFaultsError
+    from .interception import LABELF_HOSTS, BlockedRequestError, intercept
+    from .journal_view import JournalView
+    from .mock_server import (
+        DroppedConnection,
+        Fault,
+        JournalEntry,
+        MockConfig,
+        SocketServer,
+        create_app,
+    )
+    from .route_faults import RouteFaults, TokenFaults
+    from .target import LiveBudgetExceeded, Target
+    from .transport import AsyncInProcessTransport, InProcessTransport, requests_adapter
+
+_WHERE = {
+    "Credentials": ".handle",
+    "LabelfMock": ".handle",
+    "UnusedFaultsError": ".handle",
+    "LABELF_HOSTS": ".interception",
+    "BlockedRequestError": ".interception",
+    "intercept": ".interception",
+    "JournalView": ".journal_view",
+    "DroppedConnection": ".mock_server",
+    "Fault": ".mock_server",
+    "JournalEntry": ".mock_server",
+    "MockConfig": ".mock_server",
+    "SocketServer": ".mock_server",
+    "create_app": ".mock_server",
+    "RouteFaults": ".route_faults",
+    "TokenFaults": ".route_faults",
+    "LiveBudgetExceeded": ".target",
+    "Target": ".target",
+    "AsyncInProcessTransport": ".transport",
+    "InProcessTransport": ".transport",
+    "requests_adapter": ".transport",
+}
 
 __all__ = [
     "LABELF_HOSTS",
     "AsyncInProcessTransport",
     "BlockedRequestError",
     "Credentials",
+    "DroppedConnection",
+    "Fault",
     "InProcessTransport",
+    "JournalEntry",
+    "JournalView",
     "LabelfMock",
     "LiveBudgetExceeded",
+    "MockConfig",
+    "RouteFaults",
     "SocketServer",
     "Target",
+    "TokenFaults",
     "UnusedFaultsError",
+    "__version__",
+    "create_app",
     "intercept",
     "requests_adapter",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'labelf_testkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

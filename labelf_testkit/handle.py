@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mock_server.app import MockApp
-from mock_server.clock import ManualClock
-from mock_server.oauth import REVOKE_PATH, TOKEN_PATH
-
-from .faults import RouteFaults, TokenFaults
-from .journal import JournalView
+from .journal_view import JournalView
+from .mock_server import API_PREFIX, FAULT_ROUTES, REDACTED, REVOKE_PATH, TOKEN_PATH, ManualClock, MockApp
+from .route_faults import RouteFaults, TokenFaults
 
 __all__ = ["Credentials", "LabelfMock", "UnusedFaultsError"]
 
@@ -22,7 +19,7 @@ class Credentials:
     client_secret: str = field(repr=False)
 
     def __repr__(self) -> str:
-        return f"Credentials(client_id={self.client_id!r}, client_secret='[REDACTED]')"
+        return f"Credentials(client_id={self.client_id!r}, client_secret='{REDACTED}')"
 
     @property
     def auth(self) -> tuple[str, str]:
@@ -37,8 +34,9 @@ class UnusedFaultsError(AssertionError):
 class LabelfMock:
     """The mock as a test sees it; the ``labelf_mock`` fixture gives a fresh one (state reset) per test.
 
-    ``token``, ``revoke``, ``inference``, ``similarity``, ``models``, ``api`` and ``any`` plan faults on a route;
-    ``clock`` moves the mock's time; ``journal`` lists what the mock received.
+    ``token``, ``revoke``, ``inference``, ``similarity``, ``models``, ``api`` and ``any`` plan faults on a route
+    (shortcuts for :meth:`route`, which takes any name of the route table or an exact path); ``clock`` moves the
+    mock's time; ``journal`` lists what the mock received.
     """
 
     __test__ = False
@@ -69,7 +67,7 @@ class LabelfMock:
     @property
     def api_url(self) -> str:
         """The API base (``…/v2``) on the socket server."""
-        return f"{self.base_url}/v2"
+        return f"{self.base_url}{API_PREFIX}"
 
     @property
     def credentials(self) -> Credentials:
@@ -86,7 +84,12 @@ class LabelfMock:
         return clock
 
     def route(self, name_or_path: str) -> RouteFaults:
-        """Faults for a named route or an exact path such as ``/v2/models/7/inference``."""
+        """Faults for a named route (one of ``FAULT_ROUTES``) or an exact path such as ``/v2/models/7/inference``."""
+        if name_or_path not in FAULT_ROUTES and not name_or_path.startswith("/"):
+            raise ValueError(
+                f"Unknown route {name_or_path!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting "
+                "with '/'."
+            )
         return RouteFaults(self.app.mock.faults, name_or_path)
 
     def issue_token(self, client_id: str | None = None, expires_in: int | None = None) -> str:

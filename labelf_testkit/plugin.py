@@ -1,27 +1,31 @@
-"""The pytest plugin (entry point ``pytest11``): options, markers, fixtures and redaction."""
+"""The pytest plugin (entry point ``pytest11``): options, markers, fixtures and redaction.
+
+Loading it imports nothing but pytest and the standard library: the mock, Starlette, uvicorn and httpx are
+imported by the fixtures that need them, so a pytest run that never uses a ``labelf_*`` fixture pays nothing
+for the kit being installed.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from mock_server import MockConfig, create_app
+from .hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 
-from .contract_report import CheckReportPlugin
-from .handle import Credentials, LabelfMock
-from .intercept import LABELF_HOSTS, intercept, release_transports
-from .redact import Redactor
-from .server import SocketServer
-from .target import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL, RequestBudget, Target
+if TYPE_CHECKING:
+    import httpx
 
-__all__ = ["MarkerOptions", "setting", "target_mode"]
+    from .handle import Credentials, LabelfMock
+    from .mock_server import MockConfig, Redactor, SocketServer
+    from .target import Target
 
-_REDACTOR = pytest.StashKey[Redactor]()
+__all__ = ["MarkerOptions", "is_live", "redactor", "setting"]
+
+_REDACTOR: pytest.StashKey[Redactor] = pytest.StashKey()
 _RESTARTS = pytest.StashKey[list[str]]()
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 
@@ -52,29 +56,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--labelf-api-url", f"live API base URL (default {DEFAULT_LIVE_API_URL})", DEFAULT_LIVE_API_URL)
     option("--labelf-ca-bundle", "extra CA bundle to trust for the live target (verification stays on)")
     option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target", "60")
-    option("--labelf-report", "write the contract suite's per-check report to PATH (.md and .json)")
-    option(
-        "--labelf-mock-transport",
-        "contract suite in mock mode: inprocess (default) or socket",
-        "inprocess",
-        choices=["inprocess", "socket"],
-    )
-    option("--labelf-contract-app", "contract suite in mock mode: MODULE:FACTORY returning the app to check")
     option(
         "--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered (true/false)", "false"
     )
 
 
 def setting(config: pytest.Config, name: str) -> str | None:
-    """A ``--labelf-*`` option by its dest name (``labelf_target``), else its ini key, else ``None``."""
-    value = config.getoption(name)
+    """A ``--labelf-*`` option by its dest name (``labelf_target``), else its ini key, else ``None``.
+
+    ``None`` too when the option is not registered (``-p no:labelf_testkit``).
+    """
+    value = config.getoption(name, None)
     if value is None:
-        value = config.getini(name) or None
+        try:
+            value = config.getini(name) or None
+        except ValueError:
+            return None
     return str(value) if value is not None else None
 
 
+def is_live(config: pytest.Config) -> bool:
+    """Whether this run targets the live service (``--labelf-target=live``)."""
+    return setting(config, "labelf_target") == "live"
+
+
+def redactor(config: pytest.Config) -> Redactor:
+    """The run's :class:`~labelf_testkit.mock_server.Redactor`, created on first use."""
+    redact = config.stash.get(_REDACTOR, None)
+    if redact is None:
+        from .mock_server import Redactor
+
+        redact = config.stash[_REDACTOR] = Redactor([os.environ.get("LABELF_CLIENT_SECRET", "")])
+    return redact
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register markers and the redactor."""
+    """Register markers; live runs refuse xdist's ``-n`` so the live request cap holds."""
     config.addinivalue_line(
         "markers",
         "labelf(assert_all_faults_used=None): per-test options of the labelf_mock fixture.",
@@ -84,13 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "labelf_intercept(block_other_hosts=False): route requests/httpx calls to Labelf's production hosts "
         "into the mock in-process (uses the labelf_intercept fixture).",
     )
-    secrets = [os.environ.get("LABELF_CLIENT_SECRET", "")]
-    config.stash[_REDACTOR] = Redactor(secrets)
-    if _is_live(config) and getattr(config.option, "numprocesses", None):
-        raise pytest.UsageError("--labelf-target=live runs in one process (drop -n) so the live request cap holds.")
-    if not hasattr(config, "workerinput"):  # xdist workers send their reports to the controller
-        plugin = CheckReportPlugin(config, target_mode(config), setting(config, "labelf_report"))
-        config.pluginmanager.register(plugin, "labelf-contract-report")
+    if is_live(config):
+        redactor(config)
+        if getattr(config.option, "numprocesses", None):
+            raise pytest.UsageError("--labelf-target=live runs in one process (drop -n) so the live request cap holds.")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -119,24 +133,18 @@ def pytest_runtest_makereport(
     return report
 
 
-def _is_live(config: pytest.Config) -> bool:
-    return setting(config, "labelf_target") == "live"
-
-
-def target_mode(config: pytest.Config) -> str:
-    """``live``, or how the mock is reached: ``inprocess`` (default) or ``socket``."""
-    return "live" if _is_live(config) else setting(config, "labelf_mock_transport") or "inprocess"
-
-
 def _skip_if_live(request: pytest.FixtureRequest) -> None:
-    if _is_live(request.config):
+    if is_live(request.config):
         pytest.skip(_MOCK_ONLY)
 
 
 @pytest.fixture(scope="session")
 def labelf_config() -> MockConfig:
-    """Scope: session. The :class:`mock_server.MockConfig` the mock serves; override it to change clients,
-    models, API keys or token lifetime. Default: ``MockConfig()`` (client ``CLIENT_ID`` / ``CLIENT_SECRET``)."""
+    """Scope: session. The :class:`labelf_testkit.mock_server.MockConfig` the mock serves; override it to change
+    clients, models, API keys or token lifetime. Default: ``MockConfig()`` (client ``CLIENT_ID`` /
+    ``CLIENT_SECRET``)."""
+    from .mock_server import MockConfig
+
     return MockConfig()
 
 
@@ -145,7 +153,10 @@ def labelf_mock_server(request: pytest.FixtureRequest, labelf_config: MockConfig
     """Scope: session (one per xdist worker). The mock served by uvicorn on an ephemeral 127.0.0.1 port.
     Mock-only: skipped with --labelf-target=live."""
     _skip_if_live(request)
-    redact = request.config.stash[_REDACTOR]
+    from .interception import release_transports
+    from .mock_server import SocketServer, create_app
+
+    redact = redactor(request.config)
     for client in labelf_config.clients:
         redact.add(client.client_secret)
     for key in labelf_config.api_keys:
@@ -186,6 +197,8 @@ def labelf_mock(request: pytest.FixtureRequest, labelf_mock_server: SocketServer
     plan faults (``labelf_mock.token.fail(times=2, status=503)``), move the clock, read the journal.
     With ``@pytest.mark.labelf(assert_all_faults_used=True)`` (or the ini/option of that name) a test whose
     planned faults were never triggered fails, listing them. Mock-only."""
+    from .handle import LabelfMock
+
     options = _marker_options(request)
     check = options.assert_all_faults_used
     if check is None:
@@ -208,6 +221,8 @@ def labelf_intercept(request: pytest.FixtureRequest, labelf_mock: LabelfMock) ->
     ``api.app.labelf.ai`` and ``api.labelf.ai`` into the mock in-process (no network) and yields the
     ``labelf_mock`` handle. ``@pytest.mark.labelf_intercept(block_other_hosts=True)`` also refuses any other
     non-loopback host with an error naming it. Mock-only."""
+    from .interception import LABELF_HOSTS, intercept
+
     marker = request.node.get_closest_marker("labelf_intercept")
     kwargs = dict(marker.kwargs) if marker else {}
     block = bool(kwargs.pop("block_other_hosts", False))
@@ -221,13 +236,15 @@ def labelf_intercept(request: pytest.FixtureRequest, labelf_mock: LabelfMock) ->
 def labelf_credentials(request: pytest.FixtureRequest, labelf_config: MockConfig) -> Credentials:
     """Scope: session. Client credentials for the target: the mock's first client, or live
     ``LABELF_CLIENT_ID`` / ``LABELF_CLIENT_SECRET`` (the test is skipped when they are missing)."""
-    if not _is_live(request.config):
+    from .handle import Credentials
+
+    if not is_live(request.config):
         first = labelf_config.clients[0]
         return Credentials(first.client_id, first.client_secret)
     client_id, secret = os.environ.get("LABELF_CLIENT_ID"), os.environ.get("LABELF_CLIENT_SECRET")
     if not client_id or not secret:
         pytest.skip("live target: set LABELF_CLIENT_ID and LABELF_CLIENT_SECRET to run this test")
-    request.config.stash[_REDACTOR].add(secret)
+    redactor(request.config).add(secret)
     return Credentials(client_id, secret)
 
 
@@ -236,8 +253,10 @@ def labelf_target(request: pytest.FixtureRequest, labelf_credentials: Credential
     """Scope: session. The :class:`~labelf_testkit.target.Target` under test: the mock socket server, or
     with ``--labelf-target=live`` the service at ``--labelf-auth-url`` / ``--labelf-api-url`` with a hard cap
     of ``--labelf-max-live-requests`` requests."""
+    from .target import RequestBudget, Target
+
     config = request.config
-    if not _is_live(config):
+    if not is_live(config):
         server: SocketServer = request.getfixturevalue("labelf_mock_server")
         return Target("mock", server.base_url, server.base_url, labelf_credentials, RequestBudget(None))
     limit = setting(config, "labelf_max_live_requests") or "60"

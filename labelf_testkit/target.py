@@ -9,14 +9,10 @@ from typing import Literal
 
 import httpx
 
-from mock_server.oauth import REVOKE_PATH, TOKEN_PATH
-
 from .handle import Credentials
+from .mock_server import REVOKE_PATH, TOKEN_PATH
 
-__all__ = ["DEFAULT_LIVE_API_URL", "DEFAULT_LIVE_AUTH_URL", "LiveBudgetExceeded", "RequestBudget", "Target"]
-
-DEFAULT_LIVE_AUTH_URL = "https://auth.app.labelf.ai"
-DEFAULT_LIVE_API_URL = "https://api.app.labelf.ai"
+__all__ = ["LiveBudgetExceeded", "RequestBudget", "Target"]
 
 
 class LiveBudgetExceeded(RuntimeError):

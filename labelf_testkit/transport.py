@@ -1,8 +1,9 @@
 """Clients talking to the mock in-process, with no socket: httpx (sync and async) and requests.
 
-The ASGI app runs on a private daemon event-loop thread, so synchronous code, and
-synchronous code called from inside someone else's event loop, can use it alike.  A connection the mock
-drops on purpose (:class:`mock_server.faults.DroppedConnection`) surfaces as the exception the client raises
+Synchronous calls run the ASGI app on the caller's own thread, in a private event loop; synchronous code
+called from inside someone else's running event loop is served by one daemon event-loop thread instead.
+A connection the mock drops on purpose (:class:`~labelf_testkit.mock_server.DroppedConnection`) surfaces as
+the exception the client raises
 for a real dropped connection.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from starlette.types import ASGIApp
 
-from mock_server.faults import DroppedConnection
+from .mock_server import DroppedConnection
 
 __all__ = ["AsyncInProcessTransport", "InProcessTransport", "requests_adapter"]
 

@@ -1,22 +1,72 @@
-"""A faithful mock of Labelf's auth server (an Ory Hydra) and model API, as a Starlette app."""
+"""A faithful mock of Labelf's auth server (an Ory Hydra) and model API, as a Starlette app.
 
-from .app import create_app
+Import what you need from here (``from labelf_testkit.mock_server import create_app, MockConfig``); the
+modules whose names start with ``_`` are internal.
+"""
+
+from .. import __version__
+from .api_errors import ApiError
+from .app import MockApp, create_app
 from .clock import Clock, ManualClock, SystemClock
 from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
-from .errors import OAuthError
+from .faults import DroppedConnection, Fault, FaultKind, FaultPlan
+from .journal import Journal, JournalEntry
+from .oauth_errors import OAuthError
+from .redaction import REDACTED, Redactor, fingerprint
+from .routes import (
+    API_PREFIX,
+    DISCOVERY_PATH,
+    ENDPOINTS,
+    FAULT_ROUTES,
+    OPENAPI_PATH,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    Endpoint,
+    HostFamily,
+    endpoint_for,
+    host_of,
+    openapi_document,
+)
+from .server import ServerError, SocketServer, bind_socket
+from .state import MockState
 
 __all__ = [
+    "API_PREFIX",
+    "DISCOVERY_PATH",
+    "ENDPOINTS",
+    "FAULT_ROUTES",
+    "OPENAPI_PATH",
+    "REDACTED",
+    "REVOKE_PATH",
+    "TOKEN_PATH",
+    "ApiError",
     "ClientConfig",
     "Clock",
     "ConfigError",
+    "DroppedConnection",
+    "Endpoint",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "HostFamily",
+    "Journal",
+    "JournalEntry",
     "ManualClock",
+    "MockApp",
     "MockConfig",
+    "MockState",
     "ModelConfig",
     "OAuthError",
+    "Redactor",
+    "ServerError",
+    "SocketServer",
     "SystemClock",
     "__version__",
+    "bind_socket",
     "create_app",
+    "endpoint_for",
+    "fingerprint",
+    "host_of",
     "load_config",
+    "openapi_document",
 ]
-
-__version__ = "0.1.0"

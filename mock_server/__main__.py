@@ -1,4 +1,4 @@
-"""``python -m mock_server serve`` is ``labelf-mock serve``."""
+"""``python -m labelf_testkit.mock_server serve`` is ``labelf-mock serve``."""
 
 import sys
 

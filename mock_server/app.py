@@ -1,4 +1,10 @@
-"""``create_app(config)``: one Starlette app serving the auth host and the API host."""
+"""``create_app(config)``: one Starlette app serving the auth host and the API host.
+
+The stack, outermost first: Starlette's ``ServerErrorMiddleware`` → :class:`~.journal.JournalMiddleware`
+(records every answer, faults included) → :class:`~.faults.FaultMiddleware` (planned faults) →
+:class:`ServerErrorAsJson` (any exception becomes the host's 500 body) → Starlette's ``ExceptionMiddleware``
+(one handler per error family) → :class:`TableRouter` (the route table of :mod:`.routes`).
+"""
 
 from __future__ import annotations
 
@@ -8,45 +14,48 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
+from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api, oauth
+from ._oauth import method_not_allowed
 from .api_errors import ApiError, api_error_response
 from .clock import Clock
 from .config import MockConfig
-from .errors import OAuthError, oauth_error_response, server_error
 from .faults import RAW_SEND, FaultMiddleware
 from .journal import JournalMiddleware
-from .openapi import openapi_document
+from .oauth_errors import OAuthError, oauth_error_response, server_error
+from .routes import ENDPOINTS, Endpoint, endpoint_for, host_of
 from .state import MockState
 
-__all__ = ["MockApp", "create_app"]
+__all__ = ["MockApp", "ServerErrorAsJson", "TableRouter", "create_app"]
 
-_log = logging.getLogger("mock_server")
-_OAUTH_PATHS = {oauth.TOKEN_PATH, oauth.REVOKE_PATH}
-
-
-def _is_api(path: str) -> bool:
-    return path == "/v2" or path.startswith("/v2/")
+_log = logging.getLogger("labelf_testkit.mock_server")
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's routing 404/405, worded as the host being mocked would word them."""
     assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
     path = request.url.path
-    if _is_api(path):
+    if host_of(path) == "api":
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
         return ApiError(exc.status_code, code, exc.detail, dict(exc.headers or {})).response()
-    if exc.status_code == 405 and path in _OAUTH_PATHS:
-        return oauth.method_not_allowed(request)
+    endpoint = endpoint_for(path)
+    if exc.status_code == 405 and endpoint is not None and "OPTIONS" in endpoint.methods:
+        # Hydra's httprouter-routed endpoints (those with a CORS OPTIONS route) refuse other methods itself.
+        return method_not_allowed(request, endpoint.methods)
     # Go's http.NotFound / http.Error text (Hydra v1.x-v2.3 router); INFERRED for paths Hydra lacks.
     text = "404 page not found\n" if exc.status_code == 404 else f"{exc.detail}\n"
     return Response(text, exc.status_code, headers={**(exc.headers or {}), "content-type": "text/plain; charset=utf-8"})
 
 
-class _ServerErrorAsJson:
+def _unexpected(path: str) -> Response:
+    if host_of(path) == "api":
+        return ApiError(500, "INTERNAL_ERROR", "The server encountered an unexpected error.").response()
+    return server_error().response()
+
+
+class ServerErrorAsJson:
     """Any exception that escapes a handler becomes the host's 500 body, never a traceback.
 
     Starlette's own ``ServerErrorMiddleware`` re-raises after answering, which would crash in-process
@@ -73,43 +82,42 @@ class _ServerErrorAsJson:
             _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            if _is_api(scope.get("path", "")):
-                response: Response = ApiError(
-                    500, "INTERNAL_ERROR", "The server encountered an unexpected error."
-                ).response()
-            else:
-                response = oauth_error_response(Request(scope), server_error())
-            await response(scope, receive, send)
+            await _unexpected(scope.get("path", ""))(scope, receive, send)
 
 
-async def _openapi(request: Request) -> Response:
-    return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
+def _plain_asgi(endpoint: Endpoint) -> ASGIApp:
+    """The endpoint's handler without Starlette's per-route wrapper; exceptions go to the same handlers."""
+    handler = endpoint.handler
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+    return serve
 
 
-async def _token_fast_path(scope: Scope, receive: Receive, send: Send) -> None:
-    """``POST /oauth2/token`` without Starlette's router and exception middleware.
+class TableRouter(Router):
+    """Starlette's router over the route table, with the table's ``fast`` methods dispatched by exact path.
 
-    Measured (bench/): the Starlette stack costs about a fifth of the ceiling per request, and the token
-    endpoint is what test suites and load tests hammer.  Same endpoint function, same error handling.
+    The fast dispatch sits where the router sits, inside the app's middleware and exception handlers, so
+    whatever is added to the app applies to it too.
     """
-    request = Request(scope, receive)
-    try:
-        response = await oauth.token_endpoint(request)
-    except OAuthError as error:
-        response = oauth_error_response(request, error)
-    await response(scope, receive, send)
 
+    def __init__(self) -> None:
+        routes = [Route(e.path, e.handler, methods=list(e.methods), name=e.name) for e in ENDPOINTS]
+        super().__init__(routes)
+        self._fast = {(e.fast, e.path): _plain_asgi(e) for e in ENDPOINTS if e.fast is not None}
 
-_TOKEN_FAST_PATH = _ServerErrorAsJson(_token_fast_path)
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch one request: the fast table first, then Starlette's routing."""
+        if scope["type"] == "http" and (fast := self._fast.get((scope["method"], scope["path"]))) is not None:
+            await fast(scope, receive, send)
+            return
+        await super().app(scope, receive, send)
 
 
 class MockApp(Starlette):
-    """The Starlette app behind the journal and the faults, which see every request, fast path or not.
-
-    It keeps the server's own ``send`` in the scope so a fault can drop the socket.
-    """
-
-    _outer: ASGIApp | None = None
+    """The mock's Starlette app; it keeps the server's own ``send`` in the scope so a fault can drop the socket."""
 
     @property
     def mock(self) -> MockState:
@@ -121,45 +129,29 @@ class MockApp(Starlette):
         """Serve one ASGI connection."""
         if scope["type"] == "http":
             scope.setdefault("extensions", {})[RAW_SEND] = send
-        await (self._outer or super().__call__)(scope, receive, send)
-
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """``POST /oauth2/token`` to the fast path, everything else to Starlette."""
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == oauth.TOKEN_PATH:
-            scope["app"] = self
-            await _TOKEN_FAST_PATH(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:
     """The mock as an ASGI app; its state (clock, revocations, faults, journal) is ``app.mock``.
 
-    ``clock`` replaces the mock's own :class:`~mock_server.clock.ManualClock` when given.
+    ``clock`` replaces the mock's own :class:`~.clock.ManualClock` when given.
     """
     state = MockState(config or MockConfig())
     if clock is not None:
         state.clock = clock
-    routes = [
-        Route(oauth.TOKEN_PATH, oauth.token_endpoint, methods=["POST", "OPTIONS"]),
-        Route(oauth.REVOKE_PATH, oauth.revoke_endpoint, methods=["POST", "OPTIONS"]),
-        Route(oauth.DISCOVERY_PATH, oauth.discovery_endpoint, methods=["GET"]),
-        Route("/openapi.json", _openapi, methods=["GET"]),
-        Route("/v2/models", api.models_endpoint, methods=["GET"]),
-        Route("/v2/models/inference", api.multi_inference_endpoint, methods=["POST"]),
-        Route("/v2/models/{model_id}", api.model_endpoint, methods=["GET"]),
-        Route("/v2/models/{model_id}/inference", api.inference_endpoint, methods=["POST"]),
-        Route("/v2/similarity", api.similarity_endpoint, methods=["POST"]),
-    ]
     app = MockApp(
-        routes=routes,
-        middleware=[Middleware(_ServerErrorAsJson)],
+        middleware=[
+            Middleware(JournalMiddleware, journal=state.journal, now=lambda: state.clock.now()),
+            Middleware(FaultMiddleware, plan=state.faults),
+            Middleware(ServerErrorAsJson),
+        ],
         exception_handlers={
             OAuthError: oauth_error_response,
             ApiError: api_error_response,
             HTTPException: _http_error,
         },
     )
+    app.router = TableRouter()
     app.state.mock = state
-    app._outer = JournalMiddleware(FaultMiddleware(app._route, state.faults), state.journal, lambda: state.clock.now())
     return app

@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import signal
-import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,9 +13,11 @@ from pathlib import Path
 
 import uvicorn
 
+from .. import __version__
 from .app import create_app
 from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
-from .oauth import REVOKE_PATH, TOKEN_PATH
+from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
+from .server import bind_socket
 from .tls import LoopbackTLS, make_loopback_tls
 
 __all__ = ["main"]
@@ -26,6 +27,7 @@ _DOCUMENTED = ClientConfig("CLIENT_ID", "CLIENT_SECRET")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labelf-mock", description="A faithful mock of the Labelf API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock over HTTP(S) with uvicorn")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
@@ -57,18 +59,6 @@ def _config(args: argparse.Namespace) -> MockConfig:
     return config
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP, and
-    # without it every response waits out the client's 40 ms delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
 def _credentials_line(client: ClientConfig) -> str:
     # The documented example credentials are public; any other secret is never printed.
     shown = client.client_secret if client == _DOCUMENTED else "(as configured, not shown)"
@@ -80,7 +70,7 @@ def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None) -> str:
         f"labelf-mock serving on {base_url}",
         f"  token URL:     {base_url}{TOKEN_PATH}",
         f"  revoke URL:    {base_url}{REVOKE_PATH}",
-        f"  API base:      {base_url}/v2",
+        f"  API base:      {base_url}{API_PREFIX}",
         *(_credentials_line(client) for client in config.clients),
     ]
     if tls is not None:
@@ -98,7 +88,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     tls = make_loopback_tls(args.tls_dir) if args.tls else None
     try:
-        sock = _bind(args.host, args.port)
+        sock = bind_socket(args.host, args.port)
     except OSError as exc:
         print(f"labelf-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -135,5 +125,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return serve(args)
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m mock_server.cli`
+if __name__ == "__main__":  # pragma: no cover - `python -m labelf_testkit.mock_server.cli`
     sys.exit(main())

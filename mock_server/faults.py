@@ -1,36 +1,35 @@
 """Faults a test asks for: fail the next N calls of a route, add latency, answer garbage, drop the connection.
 
-A :class:`FaultPlan` is a queue of :class:`Fault` s; :class:`FaultMiddleware` sits outside the app and takes
-the first pending fault that matches each request.  Nothing here is faithful to Labelf (it is what a test
-*asks* the mock to do); the default error bodies are the host's own error format so clients parse them as
-they would a real failure.
+A :class:`FaultPlan` is a queue of :class:`Fault` s; :class:`FaultMiddleware` sits outside the endpoints and
+takes the first pending fault that matches each request.  Nothing here is faithful to Labelf (it is what a
+test *asks* the mock to do); error bodies are rendered by the host's own error types (:class:`~.OAuthError`
+on the auth host, :class:`~.ApiError` on the API host) so clients parse them as they would a real failure.
+
+A fault kind is one entry of ``_KINDS``: how it describes itself and what it does to the request.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import anyio
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["BEFORE_DROP", "RAW_SEND", "ROUTES", "DroppedConnection", "Fault", "FaultMiddleware", "FaultPlan"]
+from .api_errors import ApiError
+from .oauth_errors import OAuthError, server_error
+from .routes import FAULT_ROUTES, fault_routes_of, host_of
+
+__all__ = ["BEFORE_DROP", "RAW_SEND", "DroppedConnection", "Fault", "FaultKind", "FaultMiddleware", "FaultPlan"]
 
 FaultKind = Literal["status", "malformed_json", "empty_body", "drop", "delay"]
 
-#: Route names a fault can target; any string starting with ``/`` is an exact path instead.
-ROUTES: dict[str, re.Pattern[str]] = {
-    "token": re.compile(r"/oauth2/token"),
-    "revoke": re.compile(r"/oauth2/revoke"),
-    "inference": re.compile(r"/v2/models/(?:[^/]+/)?inference"),
-    "similarity": re.compile(r"/v2/similarity"),
-    "models": re.compile(r"/v2/models(?:/(?!inference$)[^/]+)?"),
-    "api": re.compile(r"/v2(?:/.*)?"),
-    "any": re.compile(r".*"),
-}
+RAW_SEND = "labelf.raw_send"
+#: Scope extension: a callable run just before a connection is dropped (the journal records the request).
+BEFORE_DROP = "labelf.before_drop"
 
 _API_CODES = {
     429: "RATE_LIMITED",
@@ -39,17 +38,12 @@ _API_CODES = {
     503: "SERVICE_UNAVAILABLE",
     504: "GATEWAY_TIMEOUT",
 }
-_OAUTH_5XX = {
-    503: (
-        "temporarily_unavailable",
-        "The authorization server is currently unable to handle the request due to a "
-        "temporary overloading or maintenance of the server.",
-    ),
-}
-_SERVER_ERROR = (
-    "server_error",
-    "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
+# RFC 6749 §4.1.2.1's temporarily_unavailable, in fosite's wording (errors.go ErrTemporarilyUnavailable).
+_TEMPORARILY_UNAVAILABLE = (
+    "The authorization server is currently unable to handle the request due to a temporary overloading or "
+    "maintenance of the server."
 )
+_TRUNCATED = {"auth": b'{"access_token": "ory_at_trunc', "api": b'[{"text": "trunc'}
 
 
 class DroppedConnection(Exception):
@@ -70,10 +64,13 @@ class Fault:
     hits: int = 0
 
     def __post_init__(self) -> None:
-        if self.route not in ROUTES and not self.route.startswith("/"):
+        if self.route not in FAULT_ROUTES and not self.route.startswith("/"):
             raise ValueError(
-                f"Unknown route {self.route!r}: use one of {', '.join(ROUTES)} or an exact path starting with '/'."
+                f"Unknown route {self.route!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting "
+                "with '/'."
             )
+        if self.kind not in _KINDS:
+            raise ValueError(f"Unknown fault kind {self.kind!r}: use one of {', '.join(_KINDS)}.")
         if self.times is not None and self.times < 1:
             raise ValueError(f"times must be at least 1 (or None for every call), got {self.times!r}")
         if self.delay < 0:
@@ -83,7 +80,7 @@ class Fault:
         """Whether a request for ``path`` is one this fault targets."""
         if self.route.startswith("/"):
             return path == self.route
-        return ROUTES[self.route].fullmatch(path) is not None
+        return self.route in fault_routes_of(path)
 
     @property
     def pending(self) -> bool:
@@ -92,36 +89,28 @@ class Fault:
 
     def describe(self) -> str:
         """A one-line account, for journal entries and "unused fault" reports."""
-        what = {
-            "status": f"status {self.status}",
-            "malformed_json": "malformed JSON",
-            "empty_body": "empty body",
-            "drop": "dropped connection",
-            "delay": "latency",
-        }[self.kind]
+        what = _KINDS[self.kind][0](self)
         if self.delay and self.kind != "delay":
             what += f" after {self.delay:g}s"
-        elif self.kind == "delay":
-            what += f" {self.delay:g}s"
         count = "every call" if self.times is None else f"{self.hits}/{self.times} used"
         return f"{self.route}: {what} ({count})"
 
-    def default_body(self, path: str) -> tuple[bytes, str]:
-        """The body and content type the host would send for this status."""
-        if path.startswith("/v2"):
+    def error_response(self, path: str) -> Response:
+        """The answer the host would give with this fault's status: its own error body, or ``body``."""
+        if host_of(path) == "api":
             code = _API_CODES.get(self.status, "ERROR")
-            payload = {
-                "status": self.status,
-                "message": f"Injected fault: {code.lower().replace('_', ' ')}.",
-                "error_code": code,
-                "request_id": "req_fault000",
-            }
-            return json.dumps(payload).encode(), "application/json"
-        error, description = _OAUTH_5XX.get(self.status, _SERVER_ERROR)
-        if self.status == 429:
-            error, description = "temporarily_unavailable", "Too many requests."
-        payload = {"error": error, "error_description": description}
-        return json.dumps(payload, separators=(",", ":")).encode(), "application/json;charset=UTF-8"
+            response = ApiError(self.status, code, f"Injected fault: {code.lower().replace('_', ' ')}.").response()
+        else:
+            error = server_error()
+            if self.status in {429, 503}:
+                error = OAuthError("temporarily_unavailable", self.status, _TEMPORARILY_UNAVAILABLE)
+            error.status = self.status
+            response = error.response()
+        if self.body is not None:
+            response.body = self.body
+        response.headers.update({k.lower(): v for k, v in self.headers.items()})
+        response.headers["content-length"] = str(len(response.body))
+        return response
 
 
 class FaultPlan:
@@ -160,12 +149,7 @@ class FaultPlan:
         return len(self._faults)
 
 
-RAW_SEND = "labelf.raw_send"
-#: Scope extension: a callable run just before a connection is dropped (the journal records the request).
-BEFORE_DROP = "labelf.before_drop"
-
-
-async def _drop(scope: Scope, receive: Receive) -> None:
+async def _drop(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     # uvicorn's `send` is a bound method of its request/response cycle, which holds the transport.
     # Closing it answers nothing, which is what a crashed upstream looks like to the client.
     extensions = scope.get("extensions", {})
@@ -178,6 +162,32 @@ async def _drop(scope: Scope, receive: Receive) -> None:
     transport.close()
     while (await receive())["type"] != "http.disconnect":
         pass  # wait until the server has seen the close, so it does not write a 500 into it
+
+
+async def _pass_through(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    await app(scope, receive, send)
+
+
+def _answer(body: Callable[[Fault, str], bytes] | None) -> _Apply:
+    async def apply(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        response = fault.error_response(scope["path"])
+        if body is not None and fault.body is None:
+            response.body = body(fault, scope["path"])
+            response.headers["content-length"] = str(len(response.body))
+        await response(scope, receive, send)
+
+    return apply
+
+
+_Apply = Callable[[Fault, ASGIApp, Scope, Receive, Send], Awaitable[None]]
+#: Each kind: its description, and what it does with the request (after the fault's ``delay``).
+_KINDS: dict[str, tuple[Callable[[Fault], str], _Apply]] = {
+    "status": (lambda f: f"status {f.status}", _answer(None)),
+    "malformed_json": (lambda f: "malformed JSON", _answer(lambda f, path: _TRUNCATED[host_of(path)])),
+    "empty_body": (lambda f: "empty body", _answer(lambda f, path: b"")),
+    "drop": (lambda f: "dropped connection", _drop),
+    "delay": (lambda f: f"latency {f.delay:g}s", _pass_through),
+}
 
 
 class FaultMiddleware:
@@ -195,23 +205,4 @@ class FaultMiddleware:
         scope.setdefault("state", {})["labelf_fault"] = fault.describe()
         if fault.delay:
             await anyio.sleep(fault.delay)
-        if fault.kind == "delay":
-            await self.app(scope, receive, send)
-        elif fault.kind == "drop":
-            await _drop(scope, receive)
-        else:
-            await self._answer(fault, scope, send)
-
-    async def _answer(self, fault: Fault, scope: Scope, send: Send) -> None:
-        body, content_type = fault.default_body(scope["path"])
-        if fault.kind == "malformed_json":
-            body = b'{"access_token": "ory_at_trunc' if scope["path"].startswith("/oauth2") else b'[{"text": "trunc'
-        elif fault.kind == "empty_body":
-            body = b""
-        if fault.body is not None:
-            body = fault.body
-        headers = {"content-type": content_type, **{k.lower(): v for k, v in fault.headers.items()}}
-        headers["content-length"] = str(len(body))
-        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-        await send({"type": "http.response.start", "status": fault.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": body})
+        await _KINDS[fault.kind][1](fault, self.app, scope, receive, send)

@@ -8,7 +8,6 @@ enough to assert "every API call carried the newest token" without a token reach
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -17,26 +16,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .client_auth import parse_basic_auth
 from .faults import BEFORE_DROP
-from .forms import go_query_unescape, parse_form
+from .redaction import fingerprint, redact_form, redact_headers, redact_query
+from .routes import TOKEN_PATH
 
-__all__ = ["REDACTED", "Journal", "JournalEntry", "JournalMiddleware", "fingerprint"]
+__all__ = ["Journal", "JournalEntry", "JournalMiddleware"]
 
-_log = logging.getLogger("mock_server.journal")
-REDACTED = "[REDACTED]"
-_SECRET_FIELDS = frozenset({"client_secret", "token", "access_token", "refresh_token", "password", "client_assertion"})
+_log = logging.getLogger("labelf_testkit.mock_server.journal")
 _BODY_CAPTURE_LIMIT = 64 * 1024
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-
-
-def fingerprint(token: str) -> str:
-    """A stable, non-reversible name for a token: ``sha256:`` and the first 12 hex digits."""
-    return "sha256:" + hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,7 +46,7 @@ class JournalEntry:
 
     @cached_property
     def _auth(self) -> tuple[dict[str, str], str | None, str | None]:
-        return _redact_headers(self._raw_headers)
+        return redact_headers(self._raw_headers)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -76,13 +67,13 @@ class JournalEntry:
     @cached_property
     def query(self) -> str:
         """The query string, secret parameters redacted."""
-        return _redact_query(self._raw_query)
+        return redact_query(self._raw_query)
 
     @cached_property
     def _form_and_body(self) -> tuple[dict[str, list[str]], str]:
         content_type = self.headers.get("content-type", "")
         if content_type.split(";", 1)[0].strip().lower() in _FORM_TYPES:
-            return _redact_form(content_type, self._raw_body)
+            return redact_form(content_type, self._raw_body)
         return {}, self._raw_body.decode("utf-8", "replace")
 
     @property
@@ -110,34 +101,6 @@ class JournalEntry:
     def __str__(self) -> str:
         extra = f" [fault: {self.fault}]" if self.fault else ""
         return f"{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}{extra}"
-
-
-def _redact_headers(headers: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], str | None, str | None]:
-    out: dict[str, str] = {}
-    client_id = token = None
-    for raw_name, raw_value in headers:
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        if name == "authorization":
-            scheme, _, credential = value.strip().partition(" ")
-            basic = parse_basic_auth(value)
-            if basic is not None:
-                client_id = go_query_unescape(basic[0])
-            elif scheme.lower() == "bearer" and credential.strip():
-                token = fingerprint(credential.strip())
-            value = f"{scheme} {REDACTED}" if credential else REDACTED
-        elif name in {"cookie", "proxy-authorization"}:
-            value = REDACTED
-        out[name] = value
-    return out, client_id, token
-
-
-def _redact_form(content_type: str, body: bytes) -> tuple[dict[str, list[str]], str]:
-    try:
-        form = parse_form(content_type, body)
-    except Exception:  # a malformed multipart body: keep nothing of it
-        return {}, REDACTED
-    redacted = {k: [REDACTED if k in _SECRET_FIELDS else v for v in vs] for k, vs in form.items()}
-    return redacted, urlencode([(k, v) for k, vs in redacted.items() for v in vs], errors="surrogateescape")
 
 
 class Journal:
@@ -169,19 +132,8 @@ class Journal:
         return len(self._entries)
 
 
-def _redact_query(query: bytes) -> str:
-    if not query:
-        return ""
-    pairs = [pair.partition(b"=") for pair in query.split(b"&") if pair]
-    decoded = [(go_query_unescape(k) or k.decode("latin-1"), v) for k, _, v in pairs]
-    return "&".join(
-        f"{name}={REDACTED}" if name in _SECRET_FIELDS else f"{raw_name.decode('latin-1')}={value.decode('latin-1')}"
-        for (name, value), (raw_name, _, _) in zip(decoded, pairs, strict=True)
-    )
-
-
 def _issued(path: str, status: int | None, body: bytes) -> str | None:
-    if path != "/oauth2/token" or status != 200:
+    if path != TOKEN_PATH or status != 200:
         return None
     try:
         token = json.loads(body).get("access_token")
@@ -224,7 +176,7 @@ class JournalMiddleware:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
             elif message["type"] == "http.response.body":
-                if scope["path"] == "/oauth2/token":
+                if scope["path"] == TOKEN_PATH:
                     response["body"].extend(message.get("body", b""))
                 if not message.get("more_body", False):
                     record()  # before the client can see the answer, so a test never reads a stale journal

@@ -1,7 +1,8 @@
-"""The OpenAPI 3.1 document of everything the mock serves, served at ``/openapi.json``.
+"""The OpenAPI 3.1 operations of every endpoint; :func:`~.routes.openapi_document` assembles them from the
+route table and the mock serves the document at ``/openapi.json``.
 
-One contract, three consumers (DESIGN.md): the mock serves it, schemathesis generates from it, the docs
-point at it.  Response schemas allow extra members (RFC 6749 §5.1: clients ignore unknown names) and
+One contract, three consumers: the mock serves it, the contract suite's schemathesis checks generate from it,
+the README points at it.  Response schemas allow extra members (RFC 6749 §5.1: clients ignore unknown names) and
 ``token_type_hint`` is a plain string, not an enum (RFC 7009 §2.2: unknown hints are ignored).
 """
 
@@ -9,7 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["openapi_document"]
+from ._api import MAX_TEXT_CHARS, MAX_TEXTS_PER_INFERENCE
+
+__all__ = [
+    "GET_MODEL",
+    "INFERENCE",
+    "LIST_MODELS",
+    "MULTI_INFERENCE",
+    "REVOKE",
+    "SIMILARITY",
+    "TOKEN",
+    "document",
+]
 
 _OAUTH_ERROR = {
     "type": "object",
@@ -38,7 +50,12 @@ _PREDICTIONS = {
         "properties": {"label": {"type": "string"}, "score": {"type": "number", "minimum": 0, "maximum": 1}},
     },
 }
-_TEXTS = {"type": "array", "minItems": 1, "maxItems": 8, "items": {"type": "string", "maxLength": 10000}}
+_TEXTS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": MAX_TEXTS_PER_INFERENCE,
+    "items": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+}
 
 
 def _oauth_errors(*statuses: int) -> dict[str, Any]:
@@ -96,193 +113,155 @@ _MODEL_ID = {"name": "model_id", "in": "path", "required": True, "schema": {"typ
 _API_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
-def _auth_paths() -> dict[str, Any]:
-    token_schema = {
-        "type": "object",
-        "required": ["access_token", "expires_in", "scope", "token_type"],
-        "properties": {
-            "access_token": {"type": "string", "minLength": 1},
-            "expires_in": {"type": "integer"},
-            "scope": {"type": "string"},
-            "token_type": {"type": "string"},
+_TOKEN_SCHEMA = {
+    "type": "object",
+    "required": ["access_token", "expires_in", "scope", "token_type"],
+    "properties": {
+        "access_token": {"type": "string", "minLength": 1},
+        "expires_in": {"type": "integer"},
+        "scope": {"type": "string"},
+        "token_type": {"type": "string"},
+    },
+}
+_SETTINGS = {
+    "type": "object",
+    "required": ["model_id"],
+    "properties": {
+        "model_id": {"type": ["string", "integer"]},
+        "max_predictions": {"type": "integer", "minimum": 1},
+        "label_filter": {"type": "array", "items": {"type": "string"}},
+        "read_full_text": {"type": "boolean"},
+    },
+}
+_MODEL = {
+    "type": "object",
+    "required": ["id", "name", "type", "status"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "type": {"type": "string"},
+        "status": {"type": "string"},
+        "labels": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_INFERENCE_ITEM = {
+    "type": "object",
+    "required": ["text", "predictions"],
+    "properties": {"text": {"type": "string"}, "predictions": _PREDICTIONS},
+}
+_TEXT_MAP = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+}
+_SIMILARITY_RESULT = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["id", "similarity"],
+            "properties": {"id": {"type": "string"}, "similarity": {"type": "number", "minimum": 0, "maximum": 1}},
         },
-    }
-    return {
-        "/oauth2/token": {
-            "post": {
-                "operationId": "getToken",
-                "summary": "Client-credentials token (Hydra-compatible)",
-                "security": [{"basicAuth": []}],
-                "requestBody": _form(
-                    {"grant_type": {"type": "string", "enum": ["client_credentials"]}, "scope": {"type": "string"}},
-                    ["grant_type"],
-                ),
-                "responses": {"200": _ok(token_schema, _NO_STORE), **_oauth_errors(400, 401, 413, 500)},
-            }
-        },
-        "/oauth2/revoke": {
-            "post": {
-                "operationId": "revokeToken",
-                "summary": "Revoke a token (RFC 7009): 200 with an empty body, also for unknown tokens",
-                "security": [{"basicAuth": []}],
-                "requestBody": _form({"token": {"type": "string"}, "token_type_hint": {"type": "string"}}, ["token"]),
-                "responses": {
-                    "200": {"description": "Revoked, or unknown", "headers": _NO_STORE},
-                    **_oauth_errors(400, 401, 413, 500),
-                },
-            }
-        },
-    }
+    },
+}
+
+TOKEN: dict[str, Any] = {
+    "operationId": "getToken",
+    "summary": "Client-credentials token (Hydra-compatible)",
+    "security": [{"basicAuth": []}],
+    "requestBody": _form(
+        {"grant_type": {"type": "string", "enum": ["client_credentials"]}, "scope": {"type": "string"}},
+        ["grant_type"],
+    ),
+    "responses": {"200": _ok(_TOKEN_SCHEMA, _NO_STORE), **_oauth_errors(400, 401, 413, 500)},
+}
+REVOKE: dict[str, Any] = {
+    "operationId": "revokeToken",
+    "summary": "Revoke a token (RFC 7009): 200 with an empty body, also for unknown tokens",
+    "security": [{"basicAuth": []}],
+    "requestBody": _form({"token": {"type": "string"}, "token_type_hint": {"type": "string"}}, ["token"]),
+    "responses": {
+        "200": {"description": "Revoked, or unknown", "headers": _NO_STORE},
+        **_oauth_errors(400, 401, 413, 500),
+    },
+}
+INFERENCE: dict[str, Any] = {
+    "operationId": "inference",
+    "security": _API_AUTH,
+    "parameters": [_MODEL_ID],
+    "requestBody": _json_body(
+        {
+            "type": "object",
+            "required": ["texts"],
+            "properties": {
+                "texts": _TEXTS,
+                "max_predictions": {"type": "integer", "minimum": 1},
+                "label_filter": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    ),
+    "responses": {
+        "200": _ok({"type": "array", "items": _INFERENCE_ITEM}),
+        **_api_errors(400, 401, 404, 413, 415, 429, 500),
+    },
+}
+MULTI_INFERENCE: dict[str, Any] = {
+    "operationId": "multiModelInference",
+    "security": _API_AUTH,
+    "requestBody": _json_body(
+        {
+            "type": "object",
+            "required": ["texts", "model_settings"],
+            "properties": {"texts": _TEXTS, "model_settings": {"type": "array", "minItems": 1, "items": _SETTINGS}},
+        }
+    ),
+    "responses": {
+        "200": _ok({"type": "array", "items": {"type": "object", "required": ["text", "models"]}}),
+        **_api_errors(400, 401, 404, 413, 415, 429, 500),
+    },
+}
+SIMILARITY: dict[str, Any] = {
+    "operationId": "similarity",
+    "security": _API_AUTH,
+    "requestBody": _json_body(
+        {
+            "type": "object",
+            "required": ["top_n", "base_texts", "compare_to_texts"],
+            "properties": {
+                "top_n": {"type": "integer", "minimum": 1},
+                "base_texts": _TEXT_MAP,
+                "compare_to_texts": _TEXT_MAP,
+            },
+        }
+    ),
+    "responses": {"200": _ok(_SIMILARITY_RESULT), **_api_errors(400, 401, 413, 415, 429, 500)},
+}
+LIST_MODELS: dict[str, Any] = {
+    "operationId": "listModels",
+    "security": _API_AUTH,
+    "responses": {
+        "200": _ok(
+            {"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": _MODEL}}}
+        ),
+        **_api_errors(401, 429, 500),
+    },
+}
+GET_MODEL: dict[str, Any] = {
+    "operationId": "getModel",
+    "security": _API_AUTH,
+    "parameters": [_MODEL_ID],
+    "responses": {"200": _ok(_MODEL), **_api_errors(401, 404, 429, 500)},
+}
 
 
-def _api_paths() -> dict[str, Any]:
-    inference_item = {
-        "type": "object",
-        "required": ["text", "predictions"],
-        "properties": {"text": {"type": "string"}, "predictions": _PREDICTIONS},
-    }
-    settings = {
-        "type": "object",
-        "required": ["model_id"],
-        "properties": {
-            "model_id": {"type": ["string", "integer"]},
-            "max_predictions": {"type": "integer", "minimum": 1},
-            "label_filter": {"type": "array", "items": {"type": "string"}},
-            "read_full_text": {"type": "boolean"},
-        },
-    }
-    model = {
-        "type": "object",
-        "required": ["id", "name", "type", "status"],
-        "properties": {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "type": {"type": "string"},
-            "status": {"type": "string"},
-            "labels": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    return {
-        "/v2/models/{model_id}/inference": {
-            "post": {
-                "operationId": "inference",
-                "security": _API_AUTH,
-                "parameters": [_MODEL_ID],
-                "requestBody": _json_body(
-                    {
-                        "type": "object",
-                        "required": ["texts"],
-                        "properties": {
-                            "texts": _TEXTS,
-                            "max_predictions": {"type": "integer", "minimum": 1},
-                            "label_filter": {"type": "array", "items": {"type": "string"}},
-                        },
-                    }
-                ),
-                "responses": {
-                    "200": _ok({"type": "array", "items": inference_item}),
-                    **_api_errors(400, 401, 404, 413, 415, 429, 500),
-                },
-            }
-        },
-        "/v2/models/inference": {
-            "post": {
-                "operationId": "multiModelInference",
-                "security": _API_AUTH,
-                "requestBody": _json_body(
-                    {
-                        "type": "object",
-                        "required": ["texts", "model_settings"],
-                        "properties": {
-                            "texts": _TEXTS,
-                            "model_settings": {"type": "array", "minItems": 1, "items": settings},
-                        },
-                    }
-                ),
-                "responses": {
-                    "200": _ok({"type": "array", "items": {"type": "object", "required": ["text", "models"]}}),
-                    **_api_errors(400, 401, 404, 413, 415, 429, 500),
-                },
-            }
-        },
-        "/v2/similarity": {
-            "post": {
-                "operationId": "similarity",
-                "security": _API_AUTH,
-                "requestBody": _json_body(
-                    {
-                        "type": "object",
-                        "required": ["top_n", "base_texts", "compare_to_texts"],
-                        "properties": {
-                            "top_n": {"type": "integer", "minimum": 1},
-                            "base_texts": {
-                                "type": "object",
-                                "minProperties": 1,
-                                "additionalProperties": {"type": "string", "maxLength": 10000},
-                            },
-                            "compare_to_texts": {
-                                "type": "object",
-                                "minProperties": 1,
-                                "additionalProperties": {"type": "string", "maxLength": 10000},
-                            },
-                        },
-                    }
-                ),
-                "responses": {
-                    "200": _ok(
-                        {
-                            "type": "object",
-                            "additionalProperties": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "required": ["id", "similarity"],
-                                    "properties": {
-                                        "id": {"type": "string"},
-                                        "similarity": {"type": "number", "minimum": 0, "maximum": 1},
-                                    },
-                                },
-                            },
-                        }
-                    ),
-                    **_api_errors(400, 401, 413, 415, 429, 500),
-                },
-            }
-        },
-        "/v2/models": {
-            "get": {
-                "operationId": "listModels",
-                "security": _API_AUTH,
-                "responses": {
-                    "200": _ok(
-                        {
-                            "type": "object",
-                            "required": ["models"],
-                            "properties": {"models": {"type": "array", "items": model}},
-                        }
-                    ),
-                    **_api_errors(401, 429, 500),
-                },
-            }
-        },
-        "/v2/models/{model_id}": {
-            "get": {
-                "operationId": "getModel",
-                "security": _API_AUTH,
-                "parameters": [_MODEL_ID],
-                "responses": {"200": _ok(model), **_api_errors(401, 404, 429, 500)},
-            }
-        },
-    }
-
-
-def openapi_document(base_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
-    """The document, with ``servers`` pointing at ``base_url``."""
+def document(paths: dict[str, dict[str, Any]], base_url: str) -> dict[str, Any]:
+    """The whole document around ``paths`` (built from the route table), ``servers`` at ``base_url``."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "Labelf API (labelf-testkit mock)", "version": "2"},
         "servers": [{"url": base_url}],
-        "paths": {**_auth_paths(), **_api_paths()},
+        "paths": paths,
         "components": {
             "securitySchemes": {
                 "basicAuth": {"type": "http", "scheme": "basic"},

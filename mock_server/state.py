@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
+from ._tokens import TokenMinter
 from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
 from .faults import FaultPlan
 from .journal import Journal
-from .tokens import TokenMinter
 
-__all__ = ["MockState", "state_of"]
+__all__ = ["MockState"]
 
 
 class MockState:
@@ -37,9 +35,3 @@ class MockState:
         self.faults.clear()
         self.journal.clear()
         self.expires_in_override = None
-
-
-def state_of(request: Request) -> MockState:
-    """The :class:`MockState` of the app serving ``request``."""
-    state: MockState = request.app.state.mock
-    return state

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from labelf_testkit.mock_server import MockApp, MockConfig, create_app
 
 from labelf_testkit.transport import InProcessTransport
-from mock_server import MockConfig, create_app
-from mock_server.app import MockApp
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ def start_served_mock(tmp: Path, *args: str) -> ServedMock:
     command = [
         sys.executable,
         "-m",
-        "mock_server",
+        "labelf_testkit.mock_server",
         "serve",
         "--port",
         "0",

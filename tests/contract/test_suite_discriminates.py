@@ -17,7 +17,7 @@ ROOT = str(Path(__file__).parents[2])
 def run_suite(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, str]]:
     report = pytester.path / "report"
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--pyargs", "contract_tests", f"--labelf-report={report}", *args
+        "-p", "no:cacheprovider", "--pyargs", "labelf_testkit.contract_tests", f"--labelf-report={report}", *args
     )
     document = json.loads((pytester.path / "report.json").read_text())
     return result, {row["id"]: row["outcome"] for row in document["checks"]}
@@ -122,7 +122,7 @@ def test_report_is_whole_under_xdist(pytester: pytest.Pytester) -> None:
 
 def test_live_mode_refuses_xdist(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--pyargs", "contract_tests", "-n", "2", "--labelf-target=live"
+        "-p", "no:cacheprovider", "--pyargs", "labelf_testkit.contract_tests", "-n", "2", "--labelf-target=live"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*runs in one process (drop -n) so the live request cap holds*"])

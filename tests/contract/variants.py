@@ -10,9 +10,8 @@ import base64
 import json
 from collections.abc import Callable
 
+from labelf_testkit.contract_tests.service import contract_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from contract_tests.target import contract_app
 
 Rewrite = Callable[[Scope, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 Headers = list[tuple[bytes, bytes]]

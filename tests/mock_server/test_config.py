@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from mock_server import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
-from mock_server.config import parse_client_spec
+from labelf_testkit.mock_server import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
+from labelf_testkit.mock_server.config import parse_client_spec
 
 
 def test_defaults_match_the_documentation() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from labelf_testkit.mock_server import ClientConfig, MockConfig
 
-from mock_server import ClientConfig, MockConfig
 from tests.helpers import DEFAULT_HINT, FORM, GRANT, INVALID_CLIENT, IR, assert_oauth_error, basic
 
 GOOD = basic("CLIENT_ID", "CLIENT_SECRET")

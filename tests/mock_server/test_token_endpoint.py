@@ -7,10 +7,9 @@ import json
 
 import httpx
 import pytest
+from labelf_testkit.mock_server import ClientConfig, MockApp, MockConfig, create_app
 
 from labelf_testkit.transport import InProcessTransport
-from mock_server import ClientConfig, MockConfig, create_app
-from mock_server.app import MockApp
 from tests.helpers import (
     DEFAULT_HINT,
     FORM,

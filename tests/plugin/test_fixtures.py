@@ -231,7 +231,7 @@ def test_unused_faults_check_from_ini(pytester: pytest.Pytester) -> None:
 def test_config_fixture_is_overridable(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("""
         import pytest
-        from mock_server import ClientConfig, MockConfig
+        from labelf_testkit.mock_server import ClientConfig, MockConfig
 
         @pytest.fixture(scope="session")
         def labelf_config():

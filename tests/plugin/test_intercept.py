@@ -7,9 +7,9 @@ import socket
 import httpx
 import pytest
 import requests
+from labelf_testkit.mock_server import create_app
 
 from labelf_testkit import BlockedRequestError, LabelfMock, intercept
-from mock_server import create_app
 
 TOKEN_URL = "https://auth.app.labelf.ai/oauth2/token"
 DATA = {"grant_type": "client_credentials"}
@@ -92,7 +92,7 @@ def test_patches_are_removed_afterwards(pytester: pytest.Pytester) -> None:
         test_inner="""
         import httpx, requests
         from labelf_testkit import intercept
-        from mock_server import create_app
+        from labelf_testkit.mock_server import create_app
 
         def test_restored():
             before = (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request,

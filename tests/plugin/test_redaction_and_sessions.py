@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from labelf_testkit.redact import Redactor
+from labelf_testkit.mock_server import Redactor
 
 SECRET = "s3cr3t-Pa55word-xyz"
 
@@ -12,7 +11,7 @@ SECRET = "s3cr3t-Pa55word-xyz"
 def test_failure_output_and_junit_are_scrubbed(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(f"""
         import pytest
-        from mock_server import ClientConfig, MockConfig
+        from labelf_testkit.mock_server import ClientConfig, MockConfig
 
         @pytest.fixture(scope="session")
         def labelf_config():
@@ -138,8 +137,7 @@ def test_socket_server_accepts_tcp_sockets_that_asyncio_marks_nodelay() -> None:
     # waits for the client's delayed ACK.  Structural check (tests never time anything).
     import socket
 
-    from labelf_testkit.server import SocketServer
-    from mock_server import create_app
+    from labelf_testkit.mock_server import SocketServer, create_app
 
     server = SocketServer(create_app())
     server.start()

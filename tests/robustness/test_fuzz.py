@@ -10,6 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from labelf_testkit.mock_server import create_app
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -20,7 +21,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from labelf_testkit import LabelfMock
-from mock_server import create_app
 
 _APP = create_app()
 _TOKEN = _APP.mock.tokens.issue("CLIENT_ID", 2**40)

@@ -1,11 +1,11 @@
-"""The per-route fault API of the ``labelf_mock`` fixture: ``labelf_mock.token.fail(times=2, status=503)``."""
+"""The test-facing side of faults: ``labelf_mock.token.fail(times=2, status=503)`` queues a
+:class:`~labelf_testkit.mock_server.Fault` on the mock's plan."""
 
 from __future__ import annotations
 
 import json
 
-from mock_server.faults import Fault, FaultPlan
-from mock_server.state import MockState
+from .mock_server import Fault, FaultPlan, MockState
 
 __all__ = ["RouteFaults", "TokenFaults"]
 

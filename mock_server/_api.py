@@ -8,17 +8,20 @@ sets together), 10,000 characters per text.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ._bearer import authenticate_bearer
+from ._forms import BodyTooLarge, read_body
+from ._models import classify, filter_predictions, similarity
+from ._request_state import state_of
 from .api_errors import ApiError
-from .bearer import authenticate_bearer
 from .config import ModelConfig
-from .forms import BodyTooLarge, read_body
-from .models import classify, filter_predictions, similarity
-from .state import MockState, state_of
+
+if TYPE_CHECKING:
+    from .state import MockState
 
 __all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inference_endpoint", "similarity_endpoint"]
 

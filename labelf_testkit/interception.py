@@ -18,15 +18,12 @@ from typing import Any
 
 import httpx
 
-from mock_server.app import MockApp
-
+from .hosts import LABELF_HOSTS, LOOPBACK_HOSTS, normalize_host
+from .mock_server import MockApp
 from .transport import AsyncInProcessTransport, InProcessTransport, requests_adapter
 
 __all__ = ["LABELF_HOSTS", "BlockedRequestError", "intercept", "release_transports"]
 
-#: The production hosts: auth (Hydra), the API host of the older docs and that of the newer docs.
-LABELF_HOSTS = frozenset({"auth.app.labelf.ai", "api.app.labelf.ai", "api.labelf.ai"})
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _lock = threading.RLock()
 
 
@@ -84,9 +81,10 @@ class _Route:
 
     def wants(self, host: str, url: str) -> bool:
         """True to route into the mock, False to pass through; raises when blocked."""
+        host = normalize_host(host)
         if host in self.hosts:
             return True
-        if self.block and host not in _LOOPBACK:
+        if self.block and host not in LOOPBACK_HOSTS:
             raise _blocked(host, url, self.hosts)
         return False
 
@@ -111,7 +109,10 @@ def intercept(
     sync, asynchronous, adapter = _transports(app, hold=keep_transports)
     with _lock:
         _hold_patches()
-        previous, _active = _active, _Route(frozenset(hosts), sync, asynchronous, adapter, block_other_hosts)
+        previous, _active = (
+            _active,
+            _Route(frozenset(map(normalize_host, hosts)), sync, asynchronous, adapter, block_other_hosts),
+        )
     try:
         yield
     finally:

@@ -1,10 +1,10 @@
-"""Reading the mock's request journal in tests: filters and assertions that say what happened."""
+"""The test-facing side of the journal: filters and assertions over what the mock recorded."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mock_server.journal import Journal, JournalEntry
+from .mock_server import TOKEN_PATH, Journal, JournalEntry, host_of
 
 __all__ = ["JournalView"]
 
@@ -44,12 +44,12 @@ class JournalView:
     @property
     def token_requests(self) -> list[JournalEntry]:
         """Every ``POST /oauth2/token``."""
-        return self.requests("/oauth2/token", "POST")
+        return self.requests(TOKEN_PATH, "POST")
 
     @property
     def api_calls(self) -> list[JournalEntry]:
-        """Every request under ``/v2/``."""
-        return self.requests("/v2/")
+        """Every request to the API host (``/v2`` and under)."""
+        return [entry for entry in self._journal.entries() if host_of(entry.path) == "api"]
 
     @property
     def issued_tokens(self) -> list[str]:
@@ -74,7 +74,7 @@ class JournalView:
         for entry in self._journal.entries():
             if entry.issued_token:
                 latest = entry.issued_token
-            elif entry.path.startswith("/v2/") and entry.token != latest:
+            elif host_of(entry.path) == "api" and entry.token != latest:
                 carried = entry.token or "no bearer token"
                 problems.append(f"  - {entry}: carried {carried}, newest issued was {latest or 'none yet'}")
         if problems:

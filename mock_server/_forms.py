@@ -17,7 +17,7 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 
-from .errors import invalid_request
+from .oauth_errors import invalid_request
 
 __all__ = ["BodyTooLarge", "Form", "go_query_unescape", "parse_form", "read_body"]
 

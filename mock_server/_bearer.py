@@ -9,11 +9,15 @@ revoked, or a configured static key ``lbl_sk_…`` (Labelf's newer docs, researc
 from __future__ import annotations
 
 import hmac
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
+from ._tokens import TokenRejected
 from .api_errors import ApiError
-from .state import MockState
+
+if TYPE_CHECKING:
+    from .state import MockState
 
 __all__ = ["authenticate_bearer"]
 
@@ -48,11 +52,7 @@ def authenticate_bearer(request: Request, state: MockState) -> str:
             if hmac.compare_digest(token.encode("utf-8", "surrogateescape"), key.encode()):
                 return "api-key"
         raise _refuse("The API key is not valid")
-    issued = state.tokens.decode(token)
-    if issued is None:
-        raise _refuse("The access token is malformed or was not issued by this server")
-    if state.clock.now() >= issued.expires_at:
-        raise _refuse("The access token expired")
-    if state.tokens.is_revoked(token):
-        raise _refuse("The access token was revoked")
-    return issued.client_id
+    try:
+        return state.tokens.validate(token, state.clock.now()).client_id
+    except TokenRejected as rejected:
+        raise _refuse(str(rejected)) from None

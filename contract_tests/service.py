@@ -12,12 +12,10 @@ from urllib.parse import quote_plus
 
 import httpx
 import pytest
+from labelf_testkit.mock_server import REVOKE_PATH, TOKEN_PATH, ClientConfig, MockApp, MockConfig, create_app
 
 from labelf_testkit.handle import Credentials
 from labelf_testkit.target import LiveBudgetExceeded, RequestBudget
-from mock_server import ClientConfig, MockConfig, create_app
-from mock_server.app import MockApp
-from mock_server.oauth import REVOKE_PATH, TOKEN_PATH
 
 __all__ = ["ENCODING_CLIENT", "GRANT", "ContractTarget", "basic", "contract_app", "contract_config", "load_app"]
 

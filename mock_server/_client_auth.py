@@ -13,9 +13,9 @@ import hmac
 from base64 import b64decode
 from collections.abc import Mapping
 
+from ._forms import Form, go_query_unescape
 from .config import ClientConfig, MockConfig
-from .errors import OAuthError, invalid_client, invalid_request
-from .forms import Form, go_query_unescape
+from .oauth_errors import OAuthError, invalid_client, invalid_request
 
 __all__ = ["authenticate_client", "parse_basic_auth"]
 

@@ -18,7 +18,7 @@ import struct
 import threading
 from dataclasses import dataclass
 
-__all__ = ["TOKEN_PREFIX", "IssuedToken", "TokenMinter"]
+__all__ = ["TOKEN_PREFIX", "IssuedToken", "TokenMinter", "TokenRejected"]
 
 TOKEN_PREFIX = "ory_at_"  # noqa: S105 - Hydra's public prefix
 _RANDOM_BYTES = 32
@@ -36,6 +36,10 @@ def _xor(a: bytes, b: bytes) -> bytes:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenRejected(Exception):
+    """A bearer token the mock does not accept; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +102,18 @@ class TokenMinter:
             return None
         return IssuedToken(token, client_id, expires_at)
 
-    def validate(self, token: str, now: float) -> IssuedToken | None:
-        """The token's claims if it was issued here, has not expired at ``now`` and is not revoked."""
+    def validate(self, token: str, now: float) -> IssuedToken:
+        """The token's claims if it was issued here, has not expired at ``now`` and is not revoked.
+
+        Otherwise :class:`TokenRejected`, saying which (the API's 401 repeats it).
+        """
         issued = self.decode(token)
-        if issued is None or now >= issued.expires_at or self.is_revoked(token):
-            return None
+        if issued is None:
+            raise TokenRejected("The access token is malformed or was not issued by this server")
+        if now >= issued.expires_at:
+            raise TokenRejected("The access token expired")
+        if self.is_revoked(token):
+            raise TokenRejected("The access token was revoked")
         return issued
 
     def is_revoked(self, token: str) -> bool:

@@ -1,7 +1,8 @@
-"""The mock on a real loopback socket, served by uvicorn from a background thread.
+"""Serving the mock on a real socket: :func:`bind_socket` (used by ``labelf-mock serve`` too) and
+:class:`SocketServer`, uvicorn in a background thread.
 
-Started once per test session (per xdist worker), on an ephemeral port.  ``stop()`` waits for the thread
-and closes the socket, so nothing is left running or listening after the session.
+The plugin starts one per test session (per xdist worker), on an ephemeral loopback port.  ``stop()`` waits
+for the thread and closes the socket, so nothing is left running or listening after the session.
 """
 
 from __future__ import annotations
@@ -14,9 +15,29 @@ import time
 
 import uvicorn
 
-from mock_server.app import MockApp
+from .app import MockApp
 
-__all__ = ["ServerError", "SocketServer"]
+__all__ = ["ServerError", "SocketServer", "bind_socket"]
+
+
+def bind_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``port`` 0 picks a free one), ready to hand to uvicorn.
+
+    The socket is created with ``IPPROTO_TCP`` explicitly: asyncio sets ``TCP_NODELAY`` only on accepted
+    sockets whose protocol says TCP (``asyncio.base_events._set_nodelay``), and without it every response
+    waits out the client's 40 ms delayed ACK.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 class ServerError(RuntimeError):
@@ -84,11 +105,7 @@ class SocketServer:
         """Bind, start serving and return once uvicorn accepts connections."""
         if self._thread is not None:
             raise ServerError("The server is already started.")
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP, and
-        # without it every response waits out the client's 40 ms delayed ACK.
-        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.bind((self.host, 0))
+        self._socket = bind_socket(self.host, 0)
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", server_header=False)
         self._server = _PromptServer(config)

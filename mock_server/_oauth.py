@@ -12,9 +12,11 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .client_auth import authenticate_client, try_authenticate_client
+from ._client_auth import authenticate_client, try_authenticate_client
+from ._forms import BodyTooLarge, Form, parse_form, read_body
+from ._request_state import state_of
 from .config import HYDRA_GRANT_TYPES, ClientConfig
-from .errors import (
+from .oauth_errors import (
     HYDRA_JSON,
     NO_STORE_HEADERS,
     OAuthError,
@@ -23,14 +25,9 @@ from .errors import (
     invalid_scope,
     unauthorized_client,
 )
-from .forms import BodyTooLarge, Form, parse_form, read_body
-from .state import state_of
 
 __all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
-TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
-REVOKE_PATH = "/oauth2/revoke"
-DISCOVERY_PATH = "/.well-known/openid-configuration"
 _ALLOW = "OPTIONS, POST"
 _INVALID_GRANT = (
     "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh "
@@ -39,11 +36,15 @@ _INVALID_GRANT = (
 )
 
 
-def method_not_allowed(request: Request) -> Response:
+def method_not_allowed(request: Request, methods: tuple[str, ...] = ("OPTIONS", "POST")) -> Response:
     """Hydra's router (httprouter v1.3, Hydra v1.x-v2.3) refuses other methods before fosite runs:
-    405, Go's ``http.Error`` text, and ``Allow`` sorted as httprouter sorts it (research §B.4 case 7)."""
+    405, Go's ``http.Error`` text, and ``Allow`` sorted as httprouter's ``allowed()`` sorts it."""
     body = b"" if request.method == "HEAD" else b"Method Not Allowed\n"
-    headers = {"allow": _ALLOW, "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff"}
+    headers = {
+        "allow": ", ".join(sorted(methods)),
+        "content-type": "text/plain; charset=utf-8",
+        "x-content-type-options": "nosniff",
+    }
     return Response(body, 405, headers=headers)
 
 
@@ -162,8 +163,8 @@ async def discovery_endpoint(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
     document: dict[str, object] = {
         "issuer": f"{base}/",
-        "token_endpoint": f"{base}{TOKEN_PATH}",
-        "revocation_endpoint": f"{base}{REVOKE_PATH}",
+        "token_endpoint": f"{base}{request.app.url_path_for('token')}",
+        "revocation_endpoint": f"{base}{request.app.url_path_for('revoke')}",
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

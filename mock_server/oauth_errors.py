@@ -1,8 +1,8 @@
 """OAuth 2.0 errors as Ory Hydra (fosite, non-legacy error format) writes them.
 
-Source: fosite ``errors.go`` (identical in 2021 and 2025) and ``access_error.go`` ``writeJsonError``,
-summarised in research/labelf-api-and-hydra.md §B.2.  fosite builds ``error_description`` as the
-error's fixed description, a space, and a hint; ``with_hint`` replaces the default hint.
+Source: fosite ``errors.go`` (identical in 2021 and 2025) and ``access_error.go`` ``writeJsonError``.  fosite
+builds ``error_description`` as the error's fixed description, a space, and a hint; ``with_hint`` replaces the
+default hint.
 """
 
 from __future__ import annotations
@@ -69,6 +69,13 @@ class OAuthError(Exception):
         payload = {"error": self.error, "error_description": self.error_description}
         return json.dumps(payload, separators=(",", ":")).encode()
 
+    def response(self) -> Response:
+        """The error as Hydra writes it (fosite ``access_error.go`` ``writeJsonError``).
+
+        No ``WWW-Authenticate`` header: Hydra sets none on token-endpoint errors.
+        """
+        return Response(self.body(), self.status, headers={**NO_STORE_HEADERS, "content-type": HYDRA_JSON})
+
 
 def invalid_request(hint: str = _INVALID_REQUEST_HINT) -> OAuthError:
     """400 ``invalid_request``; without a hint it carries fosite's default hint."""
@@ -99,9 +106,6 @@ def server_error() -> OAuthError:
 
 
 def oauth_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler: the error as Hydra writes it (``access_error.go`` ``writeJsonError``).
-
-    No ``WWW-Authenticate`` header: Hydra sets none on token-endpoint errors (research §B.2).
-    """
+    """Starlette exception handler for :class:`OAuthError`."""
     assert isinstance(exc, OAuthError)  # noqa: S101 - registered for OAuthError only
-    return Response(exc.body(), exc.status, headers={**NO_STORE_HEADERS, "content-type": HYDRA_JSON})
+    return exc.response()
