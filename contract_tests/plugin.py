@@ -19,7 +19,6 @@ from labelf_testkit.plugin import is_live, setting
 
 if TYPE_CHECKING:
     from labelf_testkit.contract_tests.report import Report
-
     from labelf_testkit.target import RequestBudget
 
 __all__ = ["LIVE_BUDGET", "CheckReportPlugin", "target_mode"]
@@ -56,6 +55,13 @@ def target_mode(config: pytest.Config) -> str:
     return "live" if is_live(config) else setting(config, "labelf_mock_transport") or "inprocess"
 
 
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _runs_the_suite(config: pytest.Config) -> bool:
     here = Path(__file__).resolve().parent
     for arg in config.args:
@@ -71,7 +77,7 @@ def _runs_the_suite(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse to run the suite without its extra; register the report writer (on the controller only)."""
     if _runs_the_suite(config):
-        missing = [name for name in _NEEDS if importlib.util.find_spec(name) is None]
+        missing = [name for name in _NEEDS if not _importable(name)]
         if missing:
             raise pytest.UsageError(f"the Labelf contract suite needs {', '.join(missing)}: pip install '{_EXTRA}'")
     if not hasattr(config, "workerinput"):  # xdist workers send their reports to the controller

@@ -4,7 +4,6 @@ Import what you need from here (``from labelf_testkit.mock_server import create_
 modules whose names start with ``_`` are internal.
 """
 
-from .. import __version__
 from .api_errors import ApiError
 from .app import MockApp, create_app
 from .clock import Clock, ManualClock, SystemClock
@@ -61,7 +60,6 @@ __all__ = [
     "ServerError",
     "SocketServer",
     "SystemClock",
-    "__version__",
     "bind_socket",
     "create_app",
     "endpoint_for",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import logging
 import signal
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import uvicorn
 
-from .. import __version__
 from .app import create_app
 from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
 from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
@@ -27,7 +27,9 @@ _DOCUMENTED = ClientConfig("CLIENT_ID", "CLIENT_SECRET")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labelf-mock", description="A faithful mock of the Labelf API.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {importlib.metadata.version('labelf-testkit')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock over HTTP(S) with uvicorn")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")

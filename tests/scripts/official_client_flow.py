@@ -1,4 +1,6 @@
-"""Calls the service the way the official client ``labelf-api`` 0.1.1 does (research §A.4), hosts swapped.
+"""Calls the service the way the official client ``labelf-api`` 0.1.1 does, hosts swapped.
+
+Its ``_get_bearer_token`` and ``_request_with_retry`` (PyPI ``labelf-api`` 0.1.1; L9 in docs/fidelity.md).
 
 Usage: python official_client_flow.py AUTH_BASE API_BASE
 Prints one JSON line: what each step returned.

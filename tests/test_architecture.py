@@ -1,0 +1,98 @@
+"""The package boundaries hold, the README's module map is the tree, and every cited source can be opened."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import labelf_testkit.mock_server as mock_server
+
+ROOT = Path(__file__).parent.parent
+PACKAGES = ("mock_server", "labelf_testkit", "contract_tests")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """``(absolute module, imported names)`` for every import in ``path``, relative ones resolved."""
+    package = ".".join(("labelf_testkit", *path.relative_to(ROOT).parent.parts))
+    if package.startswith("labelf_testkit.labelf_testkit"):
+        package = package.replace("labelf_testkit.labelf_testkit", "labelf_testkit", 1)
+    found: list[tuple[str, list[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module or "") if part)
+            found.append((module, [alias.name for alias in node.names]))
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, []) for alias in node.names)
+    return found
+
+
+def test_relative_imports_resolve_to_the_installed_names() -> None:
+    # The helper above must agree with Python on where a relative import lands.
+    resolved = dict(_imports(ROOT / "labelf_testkit" / "handle.py"))
+    assert "labelf_testkit.mock_server" in resolved
+    assert "labelf_testkit.mock_server.routes" in dict(_imports(ROOT / "mock_server" / "app.py"))
+
+
+@pytest.mark.parametrize("path", _modules("labelf_testkit") + _modules("contract_tests"), ids=lambda p: p.name)
+def test_only_public_mock_names_are_imported(path: Path) -> None:
+    for module, names in _imports(path):
+        if module.startswith("labelf_testkit.mock_server."):
+            pytest.fail(f"{path.relative_to(ROOT)} imports {module}: import from labelf_testkit.mock_server instead")
+        if module == "labelf_testkit.mock_server":
+            private = sorted(set(names) - set(mock_server.__all__))
+            assert not private, f"{path.relative_to(ROOT)} imports {private}, outside mock_server.__all__"
+
+
+@pytest.mark.parametrize("path", _modules("labelf_testkit"), ids=lambda p: p.name)
+def test_the_plugin_never_imports_the_contract_suite(path: Path) -> None:
+    for module, _ in _imports(path):
+        assert not module.startswith("labelf_testkit.contract_tests"), f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", _modules("mock_server"), ids=lambda p: p.name)
+def test_the_mock_imports_neither_the_plugin_nor_the_suite(path: Path) -> None:
+    for module, _ in _imports(path):
+        if module.startswith("labelf_testkit") and not module.startswith("labelf_testkit.mock_server"):
+            pytest.fail(f"{path.relative_to(ROOT)} imports {module}: the mock must not depend on the plugin")
+
+
+def test_every_mock_export_exists() -> None:
+    missing = [name for name in mock_server.__all__ if not hasattr(mock_server, name)]
+    assert not missing
+
+
+def test_the_readme_module_map_is_the_tree() -> None:
+    section = README.split("<!-- module map", 1)[1].split("\n\n", 1)[0]
+    listed: set[str] = set()
+    for cell in re.findall(r"^\| (`[^|]+`) \|", section, re.MULTILINE):
+        names = re.findall(r"`([^`]+)`", cell)
+        folder = names[0].rsplit("/", 1)[0]
+        listed.update(name if "/" in name else f"{folder}/{name}" for name in names)
+    tree = {str(path.relative_to(ROOT)) for package in PACKAGES for path in _modules(package)}
+    assert sorted(tree - listed) == [], "modules missing from the README's Architecture section"
+    assert sorted(listed - tree) == [], "the README's Architecture section lists modules that do not exist"
+
+
+_UNOPENABLE = re.compile(r"research §|shared/research|shared/reference|DESIGN\.md")
+
+
+def test_every_cited_source_is_one_a_reader_can_open() -> None:
+    files = [p for package in (*PACKAGES, "tests", "bench", "docs") for p in (ROOT / package).rglob("*") if p.is_file()]
+    files += [ROOT / "README.md", ROOT / "pyproject.toml", ROOT / "tox.ini"]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in files
+        if path.suffix in {".py", ".md", ".toml", ".ini"} and path != Path(__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _UNOPENABLE.search(line)
+    ]
+    assert offenders == [], "cite upstream files, RFC sections, Labelf's pages or docs/fidelity.md instead"
