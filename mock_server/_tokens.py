@@ -16,6 +16,7 @@ import hmac
 import secrets
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["TOKEN_PREFIX", "IssuedToken", "TokenMinter", "TokenRejected"]
@@ -61,6 +62,8 @@ class TokenMinter:
         self._revoked: dict[str, int] = {}
         self._revocations_since_prune = 0
         self._lock = threading.Lock()
+        #: Called with every token issued (``MockState.on_token_issued``): the pytest plugin redacts them.
+        self.listeners: list[Callable[[str], None]] = []
 
     def _client_tag(self, client_id: str) -> bytes:
         return hmac.digest(self._key, b"client\0" + client_id.encode("utf-8", "surrogateescape"), "sha256")[:4]
@@ -77,7 +80,10 @@ class TokenMinter:
         random = secrets.token_bytes(_RANDOM_BYTES)
         sealed = struct.pack(">q", expires_at) + (self._tags.get(client_id) or self._client_tag(client_id))
         masked = _xor(sealed, self._mask(random))
-        return f"{TOKEN_PREFIX}{_b64(random)}.{_b64(self._tag(random, expires_at, client_id) + masked)}"
+        token = f"{TOKEN_PREFIX}{_b64(random)}.{_b64(self._tag(random, expires_at, client_id) + masked)}"
+        for listener in self.listeners:
+            listener(token)
+        return token
 
     def decode(self, token: str) -> IssuedToken | None:
         """The token's claims if this minter issued it, whatever its expiry or revocation; else ``None``."""

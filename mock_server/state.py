@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ._tokens import TokenMinter
 from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
@@ -26,6 +28,10 @@ class MockState:
     def expires_in(self, client: ClientConfig) -> int:
         """The lifetime of a token issued now to ``client``."""
         return self.expires_in_override or client.expires_in or self.config.expires_in
+
+    def on_token_issued(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener`` with every access token this mock issues from now on (kept across ``reset()``)."""
+        self.tokens.listeners.append(listener)
 
     def reset(self) -> None:
         """Back to the wall clock, with no revocations, faults, journal or lifetime override."""
