@@ -376,6 +376,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke check of the bench itself)")
     parser.add_argument("--output", default=str(HERE / "results" / "latest.md"))
+    parser.add_argument("--startup", action="store_true", help="also measure install weight (bench/startup.py)")
     args = parser.parse_args()
     seconds, tests, repeats, rounds = (2, 100, 1, 5) if args.quick else (5, 500, 3, 20)
     tokens, requests = (100_000, 5_000) if args.quick else (1_000_000, 20_000)
@@ -388,6 +389,12 @@ def main() -> None:
     print("memory…", flush=True)
     memory = bench_memory(tokens, requests)
     table = report(throughput, overhead, start_stop, memory, tokens, requests)
+    if args.startup:
+        print("install weight…", flush=True)
+        sys.path.insert(0, str(HERE))
+        import startup  # bench/startup.py, beside this file
+
+        table += "\n" + "\n".join(startup.measure(3 if args.quick else 7)) + "\n"
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(table)
     print(table)
