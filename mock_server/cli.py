@@ -16,6 +16,7 @@ import uvicorn
 
 from .app import create_app
 from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
+from .drift.command import COMMANDS, add_commands
 from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
 from .server import bind_socket
 from .tls import LoopbackTLS, make_loopback_tls
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "--access-log", action=argparse.BooleanOptionalAction, default=True, help="log each request (default: on)"
     )
     serve.add_argument("--ready-file", metavar="FILE", help="write {base_url, port, ca_bundle} as JSON once listening")
+    add_commands(commands)
     return parser
 
 
@@ -124,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``labelf-mock`` command."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     args = _parser().parse_args(argv)
+    if args.command in COMMANDS:
+        return COMMANDS[args.command](args)
     return serve(args)
 
 
