@@ -1,0 +1,115 @@
+"""The route table is the one declaration of each endpoint: the router, faults, journal and OpenAPI follow it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from labelf_testkit.mock_server import (
+    ENDPOINTS,
+    FAULT_ROUTES,
+    Endpoint,
+    Fault,
+    MockApp,
+    OAuthError,
+    create_app,
+    endpoint_for,
+    host_of,
+    openapi_document,
+)
+from labelf_testkit.transport import InProcessTransport
+
+GRANT = {"grant_type": "client_credentials"}
+
+
+@pytest.fixture
+def http(app: MockApp) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as client:
+        yield client
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{\w+\}", "1", path)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_every_endpoint_in_the_table_is_served(http: httpx.Client, endpoint: Endpoint) -> None:
+    method = next(m for m in endpoint.methods if m != "OPTIONS")
+    response = http.request(method, _concrete(endpoint.path))
+    # Unauthenticated calls are refused by the endpoint itself (400, 401), never by routing (404, 405).
+    assert response.status_code not in {404, 405}, response.text
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.fault_route], ids=lambda e: e.name)
+def test_a_fault_on_the_route_name_hits_the_endpoint(app: MockApp, http: httpx.Client, endpoint: Endpoint) -> None:
+    assert endpoint.fault_route is not None
+    app.mock.faults.add(Fault(endpoint.fault_route, status=418))
+    method = next(m for m in endpoint.methods if m != "OPTIONS")
+    assert http.request(method, _concrete(endpoint.path)).status_code == 418
+    assert app.mock.journal.entries()[-1].fault is not None
+
+
+def test_route_names_are_the_tables_plus_the_groups() -> None:
+    assert set(FAULT_ROUTES) == {e.fault_route for e in ENDPOINTS if e.fault_route} | {"api", "any"}
+    with pytest.raises(ValueError, match="Unknown route 'inferense'"):
+        Fault("inferense")
+
+
+def test_the_openapi_document_lists_the_table() -> None:
+    document = openapi_document("http://mock.test")
+    expected = {e.path: {method for method in e.operations} for e in ENDPOINTS if e.operations}
+    assert {path: set(item) for path, item in document["paths"].items()} == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [("/v2", "api"), ("/v2/", "api"), ("/v2/models/7/inference", "api"), ("/v2x", "auth"), ("/oauth2/token", "auth")],
+)
+def test_one_function_decides_the_host(path: str, host: str) -> None:
+    assert host_of(path) == host
+
+
+def test_the_literal_multi_model_path_wins_over_the_template() -> None:
+    endpoint = endpoint_for("/v2/models/inference")
+    assert endpoint is not None and endpoint.name == "multi_inference"
+    endpoint = endpoint_for("/v2/models/7")
+    assert endpoint is not None and endpoint.name == "model"
+
+
+class _Stamp:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-stamp", b"1")]
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
+def test_middleware_added_to_the_app_sees_the_token_fast_path() -> None:
+    app = create_app()
+    app.add_middleware(_Stamp)
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        response = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET"))
+    assert response.status_code == 200 and response.headers["x-stamp"] == "1"
+
+
+def test_exception_handlers_added_to_the_app_apply_to_the_token_fast_path() -> None:
+    def teapot(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, OAuthError)
+        return JSONResponse({"seen": exc.error}, 418)
+
+    app = create_app()
+    app.add_exception_handler(OAuthError, teapot)
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        response = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "wrong"))
+    assert (response.status_code, response.json()) == (418, {"seen": "invalid_client"})
