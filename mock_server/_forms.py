@@ -1,22 +1,23 @@
 """Request bodies read the way Go's ``net/http`` reads them for Hydra.
 
-fosite calls ``r.ParseMultipartForm(1 << 20)`` and then reads ``r.PostForm`` (research §B.3).  So:
-only ``application/x-www-form-urlencoded`` and ``multipart/form-data`` bodies produce parameters (media
-type compared case-insensitively, by ``mime.ParseMediaType``); anything else, JSON included, yields an empty
-form; a malformed url-encoded pair is dropped silently (``url.ParseQuery`` skips it and the error is lost);
-the query string is never read.  Values keep every occurrence; ``first`` is Go's ``Values.Get``.
+fosite's ``NewAccessRequest`` (``access_request_handler.go``) calls ``r.ParseMultipartForm(1 << 20)`` and then
+reads ``r.PostForm``.  So: only ``application/x-www-form-urlencoded`` and ``multipart/form-data`` bodies
+produce parameters (media type parsed by ``mime.ParseMediaType``); anything else, JSON included, yields an
+empty form; a malformed url-encoded pair is dropped silently (``url.ParseQuery`` skips it and
+``ParseMultipartForm`` returns ``ErrNotMultipart`` instead of its error); the query string is never read.
+Multipart bodies go through :mod:`._multipart` (Go's ``mime/multipart`` limits included).  Values keep every
+occurrence; ``first`` is Go's ``Values.Get``.
 """
 
 from __future__ import annotations
 
 import re
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 
+from ._mediatype import MediaTypeError, parse_media_type
+from ._multipart import MultipartError, read_form
 from .oauth_errors import invalid_request
 
 __all__ = ["BodyTooLarge", "Form", "go_query_unescape", "parse_form", "read_body"]
@@ -72,33 +73,38 @@ def _parse_urlencoded(body: bytes) -> Form:
     return form
 
 
-def _parse_multipart(content_type: str, body: bytes) -> Form:
-    if "boundary=" not in content_type.lower():
-        raise invalid_request(_UNPARSABLE_HINT)
-    header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
-    message = BytesParser(_class=EmailMessage, policy=policy.HTTP).parsebytes(header + body)
-    if message.defects or not message.is_multipart():
-        raise invalid_request(_UNPARSABLE_HINT)
-    form = Form()
-    for part in message.iter_parts():
-        assert isinstance(part, EmailMessage)  # noqa: S101 - the parser's _class
-        name = part.get_param("name", header="content-disposition")
-        # Go files uploads under MultipartForm.File, not PostForm: they are not parameters.
-        if not isinstance(name, str) or part.get_filename() is not None:
-            continue
-        payload = part.get_payload(decode=True)
-        value = payload.decode("utf-8", "surrogateescape") if isinstance(payload, bytes) else ""
-        form.setdefault(name, []).append(value)
-    return form
+def _media_type(content_type: str) -> tuple[str, dict[str, str] | None]:
+    if content_type == "application/x-www-form-urlencoded":  # what nearly every client sends
+        return content_type, {}
+    try:
+        return parse_media_type(content_type)
+    except MediaTypeError as error:  # Go still returns the media type when only a parameter is bad
+        return error.media_type, None
+
+
+def _parse_multipart(params: dict[str, str] | None, body: bytes) -> Form:
+    if params is None:
+        return Form()  # multipartReader: ErrNotMultipart, which fosite ignores
+    boundary = params.get("boundary")
+    if boundary is None:
+        raise invalid_request(_UNPARSABLE_HINT)  # http.ErrMissingBoundary
+    try:
+        return Form(read_form(boundary, body))
+    except MultipartError:
+        raise invalid_request(_UNPARSABLE_HINT) from None
 
 
 def parse_form(content_type: str | None, body: bytes) -> Form:
-    """The POST parameters Go would find in ``body`` sent with ``content_type``."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    """The POST parameters Go would find in ``body`` sent with ``content_type``.
+
+    Raises Hydra's ``invalid_request`` "Unable to parse HTTP body…" for a multipart body Go refuses.
+    """
+    # Go reads a missing Content-Type as application/octet-stream (RFC 7231 §3.1.1.5): not a form.
+    media_type, params = _media_type(content_type or "application/octet-stream")
     if media_type == "application/x-www-form-urlencoded":
         return _parse_urlencoded(body)
     if media_type == "multipart/form-data":
-        return _parse_multipart(content_type or "", body)
+        return _parse_multipart(params, body)
     return Form()
 
 
