@@ -74,7 +74,8 @@ class _Part:
         if encoding and encoding[0].lower() == b"quoted-printable":
             del headers[b"Content-Transfer-Encoding"]
             self.quoted_printable = True
-        self.disposition, self.params = "", {}
+        self.disposition: str = ""
+        self.params: dict[str, str] = {}
         if disposition := headers.get(b"Content-Disposition"):
             with contextlib.suppress(MediaTypeError):  # Go: no disposition, so no name
                 self.disposition, self.params = parse_media_type(disposition[0].decode("latin-1"))
