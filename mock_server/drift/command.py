@@ -21,7 +21,7 @@ from ..redaction import Redactor
 from ..routes import REVOKE_PATH, TOKEN_PATH
 from .baseline import Baseline, classify
 from .cases import revoke_request, token_request
-from .live import DEFAULT_MAX_REQUESTS, DriftError, LiveService, credentials_from_env, live_url
+from .live import DEFAULT_MAX_REQUESTS, DriftError, LiveCap, LiveService, credentials_from_env, live_url
 from .report import summary_lines, write_report
 from .runner import DriftOptions, run_drift
 from .snapshot import PLACEHOLDER_SECRET, build, read_models, render, token_of
@@ -120,12 +120,10 @@ def _drift(args: argparse.Namespace) -> int:
 
 
 def _take_snapshot(args: argparse.Namespace, redactor: Redactor) -> tuple[str, int, list[str]]:
-    from labelf_testkit.target import RequestBudget
-
     client_id, secret = credentials_from_env()
     redactor.add(secret)
     auth, api = live_url("--live-auth-url", args.live_auth_url), live_url("--live-api-url", args.live_api_url)
-    live = LiveService(auth, api, RequestBudget(args.max_requests), args.ca_bundle)
+    live = LiveService(auth, api, LiveCap(args.max_requests), args.ca_bundle)
     try:
         token, expires_in = token_of(
             live.send("POST", f"{auth}{TOKEN_PATH}", *token_request(client_id, secret)), client_id

@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from labelf_testkit.hosts import LOOPBACK_HOSTS, normalize_host
-from labelf_testkit.target import LiveBudgetExceeded, RequestBudget
 
 from ..routes import API_PREFIX
 from .compare import Answer
 
-__all__ = ["DEFAULT_MAX_REQUESTS", "DriftError", "LiveService", "credentials_from_env", "live_url"]
+__all__ = ["DEFAULT_MAX_REQUESTS", "DriftError", "LiveCap", "LiveService", "credentials_from_env", "live_url"]
 
 #: The default cap on live requests, as the contract suite's ``--labelf-max-live-requests``.
 DEFAULT_MAX_REQUESTS = 60
@@ -31,6 +30,23 @@ DEFAULT_MAX_REQUESTS = 60
 
 class DriftError(Exception):
     """A usage, credential or connection problem: the command prints one line and exits with status 2."""
+
+
+@dataclass
+class LiveCap:
+    """A hard cap on live requests, counted before each one is sent (a run sends one request at a time)."""
+
+    limit: int
+    spent: int = 0
+
+    def spend(self, request: httpx.Request) -> None:
+        """Count ``request``, or refuse it once the cap is reached (an httpx ``request`` event hook)."""
+        if self.spent >= self.limit:
+            raise DriftError(
+                f"refusing {request.method} {request.url.path}: the cap of {self.limit} live requests is reached; "
+                "raise --max-requests"
+            )
+        self.spent += 1
 
 
 def _loopback(host: str) -> bool:
@@ -85,7 +101,7 @@ class LiveService:
 
     auth_url: str
     api_url: str
-    budget: RequestBudget
+    budget: LiveCap
     ca_bundle: str | None = None
 
     def __post_init__(self) -> None:
@@ -100,14 +116,12 @@ class LiveService:
     @property
     def remaining(self) -> int:
         """Live requests left under the cap."""
-        return (self.budget.limit or 0) - self.budget.spent
+        return self.budget.limit - self.budget.spent
 
     def send(self, method: str, url: str, headers: Mapping[str, str], content: bytes) -> Answer:
         """One live request; a connection problem or the cap is a :class:`DriftError`."""
         try:
             response = self._client.request(method, url, headers=dict(headers), content=content)
-        except LiveBudgetExceeded as exc:
-            raise DriftError(f"{exc} Raise --max-requests.") from None
         except httpx.TransportError as exc:
             parts = urlsplit(url)
             where = f"{parts.scheme}://{parts.netloc} ({method} {parts.path})"

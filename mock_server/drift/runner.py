@@ -20,7 +20,7 @@ from ..config import ClientConfig, ConfigError, MockConfig, config_from_mapping,
 from ..redaction import Redactor
 from .cases import CASES, Case, Inputs, fidelity_row
 from .compare import Answer, Kind, compare_answers
-from .live import DriftError, LiveService
+from .live import DriftError, LiveCap, LiveService
 from .snapshot import build, read_models, token_of
 
 __all__ = ["CaseRun", "DriftOptions", "DriftRun", "Finding", "planned_requests", "run_drift"]
@@ -232,8 +232,6 @@ def run_drift(options: DriftOptions) -> DriftRun:
             f"this run may need {needed} live requests (with --repeat {options.repeat}), more than --max-requests "
             f"{options.max_requests}; raise --max-requests or lower --repeat"
         )
-    from labelf_testkit.target import RequestBudget
-
     inputs = Inputs(
         options.client_id,
         options.client_secret,
@@ -242,7 +240,7 @@ def run_drift(options: DriftOptions) -> DriftRun:
         unknown_model=f"labelf-drift-{secrets.token_hex(4)}",
     )
     redactor = Redactor([options.client_secret, inputs.wrong_secret])
-    live = LiveService(options.auth_url, options.api_url, RequestBudget(options.max_requests), options.ca_bundle)
+    live = LiveService(options.auth_url, options.api_url, LiveCap(options.max_requests), options.ca_bundle)
     try:
         ran = _run_live(options, live, inputs, redactor)
     finally:
