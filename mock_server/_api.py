@@ -1,13 +1,20 @@
-"""The model API under ``/v2`` (research §A.2-A.3): inference, multi-model inference, similarity, models.
+"""The model API under ``/v2``: inference, multi-model inference, similarity, models.
 
+Sources: Labelf's help centre ("Single model inference", "Multi model inference") and developer docs
+(``labelf.ai/resources/developers``: ``/classification``, ``/multi-model``, ``/similarity``, ``/errors``).
 Order of checks on every call: bearer authentication (401), the model (404, or 400 when archived), then
 the body (415, 400).  Documented limits: 8 texts per inference call, 200 texts per similarity call (both
-sets together), 10,000 characters per text.
+sets together), 10,000 characters per text.  The mock's own limit: a multi-model call names at most as many
+models as the workspace has (the README's fidelity table).
+
+JSON bodies are decoded as Go's ``encoding/json`` decodes them: invalid UTF-8 and lone UTF-16 surrogates
+(``"\\ud800"``) become U+FFFD instead of an error, so every text the mock echoes can be written back.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -28,6 +35,8 @@ __all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inf
 MAX_TEXTS_PER_INFERENCE = 8
 MAX_TEXTS_PER_SIMILARITY = 200
 MAX_TEXT_CHARS = 10_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _bad(error_code: str, message: str) -> ApiError:
@@ -39,7 +48,7 @@ def _model(state: MockState, model_id: str) -> ModelConfig:
     if model is None:
         raise ApiError(404, "MODEL_NOT_FOUND", f"Model {model_id!r} was not found.")
     if model.status == "archived":
-        raise _bad("MODEL_ARCHIVED", "Model is archived")  # documented scenario, research §A.3
+        raise _bad("MODEL_ARCHIVED", "Model is archived")  # a documented scenario (developer docs, /errors)
     return model
 
 
@@ -54,12 +63,35 @@ async def _json_object(request: Request) -> dict[str, Any]:
     except BodyTooLarge as exc:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {exc.limit} bytes.") from None
     try:
-        body = json.loads(raw)
+        text = raw.decode("utf-8", "replace")
+        body = json.loads(text)
     except (ValueError, RecursionError):
         raise _bad("MALFORMED_JSON", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise _bad("INVALID_FIELD_TYPE", "The request body must be a JSON object.")
+    if _ESCAPED_SURROGATE.search(text):
+        _replace_lone_surrogates(body)
     return body
+
+
+def _replace_lone_surrogates(root: dict[str, Any]) -> None:
+    """U+FFFD for every lone surrogate json.loads kept, in keys and values, in place and without recursion
+    (the document may be as deep as json.loads allows)."""
+    stack: list[dict[str, Any] | list[Any]] = [root]
+    while stack:
+        node = stack.pop()
+        pairs = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if isinstance(node, dict):
+            node.clear()
+        for key, value in pairs:
+            if isinstance(value, str):
+                value = _SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+            if isinstance(node, dict):
+                node[_SURROGATE.sub("\ufffd", key)] = value
+            else:
+                node[key] = value
 
 
 def _texts(value: object, field: str, limit: int) -> list[str]:
@@ -130,6 +162,14 @@ def _model_settings(state: MockState, value: object) -> list[tuple[ModelConfig, 
         raise _bad("MISSING_REQUIRED_FIELD", "model_settings field is required")
     if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
         raise _bad("INVALID_FIELD_TYPE", "model_settings must be a non-empty list of objects.")
+    # The mock's bound on the work of one call (Labelf documents none): texts x models stays what a
+    # workspace could ask for with every model once.
+    if len(value) > len(state.config.models):
+        raise _bad(
+            "TOO_MANY_MODELS",
+            f"model_settings holds {len(value)} entries; the workspace has {len(state.config.models)} models, "
+            "so at most that many per call.",
+        )
     settings = []
     for item in value:
         model_id = item.get("model_id")
@@ -147,7 +187,7 @@ def _model_settings(state: MockState, value: object) -> list[tuple[ModelConfig, 
 async def multi_inference_endpoint(request: Request) -> Response:
     """``POST /v2/models/inference``: every text through every model of ``model_settings``.
 
-    The documentation gives no response example (research §A.2); the mock answers
+    The documentation gives no response example; the mock answers
     ``[{"text", "models": [{"model_id", "predictions"}]}]`` in request order.
     """
     state = state_of(request)

