@@ -68,7 +68,7 @@ def _listing(body: Any) -> list[Mapping[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise DriftError(
             'GET /v2/models answered a shape the snapshot cannot read: expected {"models": [{"id", "name", '
-            f'"type", "status"}}] or a list of such objects, got {json.dumps(body)[:200]}'
+            f'"type", "status"}}]}} or a list of such objects, got {json.dumps(body)[:200]}'
         )
     return items
 

@@ -14,6 +14,7 @@ from labelf_testkit.mock_server.drift.snapshot import PLACEHOLDER_SECRET
 from tests.conftest import start_served_mock
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, Workspace
+from .proxy import Relayed, altering_proxy
 
 
 @pytest.mark.usefixtures("credentials")
@@ -64,3 +65,40 @@ def test_snapshot_without_credentials_says_so_in_one_line(
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("labelf-mock snapshot: set LABELF_CLIENT_ID and LABELF_CLIENT_SECRET")
     assert not (tmp_path / "x.toml").exists()
+
+
+def other_listing_shapes(relayed: Relayed) -> None:
+    """Labelf documents no schema for these endpoints: ``data``/``model_id`` and labels as objects."""
+    if relayed.path == "/v2/models" and relayed.status == 200:
+        models = json.loads(relayed.body)["models"]
+        relayed.body = json.dumps({"data": [{"model_id": m.pop("id"), **m} for m in models]}).encode()
+    elif relayed.path.startswith("/v2/models/") and relayed.status == 200:
+        detail = json.loads(relayed.body)
+        labels = [] if detail["id"] == "topic-x" else [{"label": label} for label in detail["labels"]]
+        relayed.body = json.dumps({**detail, "labels": labels}).encode()
+
+
+@pytest.mark.usefixtures("credentials")
+def test_snapshot_reads_other_shapes_and_leaves_out_models_without_labels(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "snapshot.toml"
+    with altering_proxy(workspace.url, other_listing_shapes) as url:
+        assert main(["snapshot", "--out", str(out), "--live-auth-url", url, "--live-api-url", url]) == 0
+    served = load_config(workspace.config, env={})
+    assert load_config(out, env={}).models == served.models[:1]
+    assert "model topic-x (" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("credentials")
+def test_snapshot_of_an_unreadable_listing_says_what_came_back(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def not_a_listing(relayed: Relayed) -> None:
+        if relayed.path == "/v2/models":
+            relayed.body = b'{"models": "soon"}'
+
+    with altering_proxy(workspace.url, not_a_listing) as url:
+        assert main(["snapshot", "--out", str(tmp_path / "x.json"), "--live-auth-url", url, "--live-api-url", url]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert 'expected {"models": [{"id", "name", "type", "status"}]}' in line and '"soon"' in line
