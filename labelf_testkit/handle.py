@@ -41,9 +41,12 @@ class LabelfMock:
 
     __test__ = False
 
-    def __init__(self, app: MockApp, base_url: str) -> None:
+    def __init__(self, app: MockApp, base_url: str, ca_bundle: str | None = None) -> None:
         self.app = app
+        #: Where the session's server listens: ``http://127.0.0.1:PORT`` (``https`` with ``--labelf-mock-tls``).
         self.base_url = base_url
+        #: With ``--labelf-mock-tls``: the CA bundle to trust for ``base_url`` (verification stays on); else ``None``.
+        self.ca_bundle = ca_bundle
         state = app.mock
         self.token = TokenFaults(state)
         self.revoke = RouteFaults(state.faults, "revoke")

@@ -1,96 +1,105 @@
-"""Route every ``requests`` and ``httpx`` call to Labelf's hosts into the mock, in-process, with no network.
+"""Send every connection to Labelf's hosts to the mock's loopback servers, whatever HTTP client opens it.
 
-It patches the transports at the lowest public layer each library has (``requests.adapters.HTTPAdapter.send``,
-``httpx.HTTPTransport.handle_request``, ``httpx.AsyncHTTPTransport.handle_async_request``), as responses and
-pytest-httpx do, so code that builds its own sessions or clients with hard-coded production URLs (such as
-the official client ``labelf-api``) is caught too.  Other hosts are passed through, or refused with an
-error naming the host when ``block_other_hosts`` is set (loopback always passes, so local servers work).
+Interception works where a connection is made, not where a request is built: name resolution
+(``socket.getaddrinfo``, which ``requests``/urllib3, ``http.client``/``urllib``, httpx's sync transport,
+``asyncio`` and aiohttp's default resolver all call) answers the mock's address for Labelf's hosts, and
+``anyio.connect_tcp`` (httpx's async transport, which keeps the URL's port) is pointed there too.  The client
+then talks to a real server over a real socket with its own code: its timeouts fire, urllib3's ``Retry``
+runs, streaming and concurrency are real.  For https the client's TLS handshake is checked against the mock's
+throwaway CA, for connections to Labelf's host names only (``ssl.SSLContext.wrap_socket``/``wrap_bio``);
+verification is never turned off and the user's own context is never changed.
+
+Other hosts are left alone, or refused with :class:`BlockedRequestError` when ``block_other_hosts`` is set
+(loopback always passes).  Mocking tools that answer before a socket is opened (responses, respx,
+pytest-httpx, vcrpy) are told to let Labelf's hosts through while interception is active, so those requests
+reach the mock and the rest stay with the tool (see :mod:`labelf_testkit.coexistence`).
 """
 
 from __future__ import annotations
 
-import contextlib
+import ipaddress
+import socket
+import ssl
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
+from .coexistence import tool_patches
 from .hosts import LABELF_HOSTS, LOOPBACK_HOSTS, normalize_host
 from .mock_server import MockApp
-from .transport import AsyncInProcessTransport, InProcessTransport, requests_adapter
+from .servers import MockServers
 
-__all__ = ["LABELF_HOSTS", "BlockedRequestError", "intercept", "release_transports"]
+__all__ = ["LABELF_HOSTS", "BlockedRequestError", "intercept", "is_routed"]
 
-_lock = threading.RLock()
-
-
-class BlockedRequestError(ConnectionError):
-    """A request to a host that is neither Labelf's nor loopback, made while other hosts are blocked."""
+_PORTS = {"http": 80, "https": 443}
 
 
-def _blocked(host: str, url: str, hosts: Iterable[str]) -> BlockedRequestError:
-    return BlockedRequestError(
-        f"labelf-testkit blocked a request to {host!r} ({url}): only Labelf hosts ({', '.join(sorted(hosts))}) are "
-        "routed to the mock while other hosts are blocked. Allow it with "
-        "@pytest.mark.labelf_intercept(block_other_hosts=False)."
-    )
+class BlockedRequestError(RuntimeError):
+    """A connection to a host that is neither Labelf's nor loopback, made while other hosts are blocked.
 
-
-def _transports(app: MockApp, hold: bool) -> tuple[InProcessTransport, AsyncInProcessTransport, Any]:
-    """The transports (and requests adapter) for ``app``, built once; the first holder also holds the patches."""
-    cached: tuple[InProcessTransport, AsyncInProcessTransport, Any] | None = getattr(
-        app.state, "labelf_transports", None
-    )
-    if cached is None:
-        sync = InProcessTransport(app)
-        cached = (sync, AsyncInProcessTransport(app), _adapter(sync))
-        if hold:
-            app.state.labelf_transports = cached
-            with _lock:
-                _hold_patches()  # released by release_transports
-    return cached
-
-
-def _adapter(transport: InProcessTransport) -> Any:
-    try:
-        return requests_adapter(transport)
-    except ImportError:  # pragma: no cover - requests is optional for users
-        return None
-
-
-def release_transports(app: MockApp) -> None:
-    """Close the in-process transports :func:`intercept` keeps for ``app`` (their event-loop thread), and
-    remove the patches if nothing else holds them."""
-    cached = getattr(app.state, "labelf_transports", None)
-    if cached is not None:
-        cached[0].close()
-        del app.state.labelf_transports
-        _release_patches()
+    Not an ``OSError`` on purpose: code under test that retries on connection errors must not swallow it.
+    """
 
 
 @dataclass(frozen=True)
 class _Route:
     hosts: frozenset[str]
-    sync: InProcessTransport
-    asynchronous: AsyncInProcessTransport
-    adapter: Any
+    servers: MockServers
     block: bool
 
-    def wants(self, host: str, url: str) -> bool:
-        """True to route into the mock, False to pass through; raises when blocked."""
-        host = normalize_host(host)
-        if host in self.hosts:
-            return True
-        if self.block and host not in LOOPBACK_HOSTS:
-            raise _blocked(host, url, self.hosts)
+    def address(self, host: str, port: object) -> tuple[str, int] | None:
+        """The mock's address for a connection to ``host:port``; ``None`` to leave it alone; raises if blocked."""
+        name = normalize_host(host)
+        if name in self.hosts:
+            server = self.servers.plain() if _port(port) == 80 else self.servers.secure()
+            return server.host, server.port
+        if self.block and not _is_local(name):
+            raise BlockedRequestError(
+                f"labelf-testkit blocked a connection to {name!r} (port {port}): while other hosts are blocked, "
+                f"only Labelf's hosts ({', '.join(sorted(self.hosts))}) are reached, and they go to the mock. "
+                "Allow other hosts with @pytest.mark.labelf_intercept(block_other_hosts=False); reach the mock "
+                "directly at labelf_mock.base_url."
+            )
+        return None
+
+    def tls_context(self, server_hostname: object) -> ssl.SSLContext | None:
+        """The context to use instead of the client's for a handshake with ``server_hostname``."""
+        if isinstance(server_hostname, bytes):
+            server_hostname = server_hostname.decode("ascii", "replace")
+        if isinstance(server_hostname, str) and normalize_host(server_hostname) in self.hosts:
+            return self.servers.client_context()
+        return None
+
+
+def _port(port: object) -> int | None:
+    if isinstance(port, bytes):
+        port = port.decode("ascii", "replace")
+    if isinstance(port, str):
+        return int(port) if port.isdigit() else _PORTS.get(port.lower())
+    return port if isinstance(port, int) else None
+
+
+def _is_local(name: str) -> bool:
+    if name in LOOPBACK_HOSTS or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
-# The patches are installed once and stay while someone holds them (the plugin holds them for a session:
-# measured, installing them per test was most of the per-test cost).  With no active route they pass through.
+def is_routed(host: str) -> bool:
+    """Whether a request to ``host`` goes to the mock right now (interception active and a Labelf host)."""
+    route = _active
+    return route is not None and normalize_host(host) in route.hosts
+
+
+# --- the patches, held while at least one interception is active --------------------------------------------
+
+_lock = threading.RLock()
 _active: _Route | None = None
 _holders = 0
 _originals: list[tuple[Any, str, Any]] = []
@@ -98,29 +107,28 @@ _originals: list[tuple[Any, str, Any]] = []
 
 @contextmanager
 def intercept(
-    app: MockApp, hosts: Iterable[str] = LABELF_HOSTS, block_other_hosts: bool = False, keep_transports: bool = False
-) -> Iterator[None]:
-    """While active, requests to ``hosts`` go to ``app`` in-process; other hosts pass or are refused.
+    target: MockServers | MockApp, hosts: Iterable[str] = LABELF_HOSTS, block_other_hosts: bool = False
+) -> Iterator[MockServers]:
+    """While active, connections to ``hosts`` go to the mock's loopback servers; other hosts pass or are refused.
 
-    ``keep_transports=True`` keeps the in-process transports and the patches for the next use, as the plugin
-    does across a session; :func:`release_transports` ends that.
+    ``target`` is the mock's :class:`~labelf_testkit.servers.MockServers`, or an app to serve for the duration
+    (its servers stop at the end).  Nested uses stack: the innermost wins until it ends.
     """
     global _active
-    sync, asynchronous, adapter = _transports(app, hold=keep_transports)
+    servers = target if isinstance(target, MockServers) else MockServers(target)
+    route = _Route(frozenset(map(normalize_host, hosts)), servers, block_other_hosts)
+    servers.secure()  # https is what Labelf's URLs use: start it now, not on a client's thread
     with _lock:
         _hold_patches()
-        previous, _active = (
-            _active,
-            _Route(frozenset(map(normalize_host, hosts)), sync, asynchronous, adapter, block_other_hosts),
-        )
+        previous, _active = _active, route
     try:
-        yield
+        yield servers
     finally:
         with _lock:
             _active = previous
-        _release_patches()
-        if getattr(app.state, "labelf_transports", None) is None:
-            sync.close()  # built for this use only
+            _release_patches()
+        if servers is not target:
+            servers.stop()
 
 
 def _hold_patches() -> None:
@@ -128,57 +136,96 @@ def _hold_patches() -> None:
     _holders += 1
     if _holders > 1:
         return
-    patches = _httpx_patches()
-    with contextlib.suppress(ImportError):  # requests is optional for users
-        patches += _requests_patches()
-    _originals[:] = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    patches = _socket_patches() + _tls_patches() + _anyio_patches() + tool_patches(is_routed)
+    _originals[:] = [(owner, name, owner.__dict__[name]) for owner, name, _ in patches]
     for owner, name, replacement in patches:
         setattr(owner, name, replacement)
 
 
 def _release_patches() -> None:
     global _holders
-    with _lock:
-        _holders -= 1
-        if _holders == 0:
-            for owner, name, original in reversed(_originals):
-                setattr(owner, name, original)
-            _originals.clear()
+    _holders -= 1
+    if _holders == 0:
+        for owner, name, original in reversed(_originals):
+            setattr(owner, name, original)
+        _originals.clear()
 
 
-def _httpx_patches() -> list[tuple[Any, str, Any]]:
-    original_sync = httpx.HTTPTransport.handle_request
-    original_async = httpx.AsyncHTTPTransport.handle_async_request
+def _socket_patches() -> list[tuple[Any, str, Any]]:
+    original = socket.getaddrinfo
 
-    def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         route = _active
-        if route is not None and route.wants(request.url.host, str(request.url)):
-            return route.sync.handle_request(request)
-        return original_sync(self, request)
+        if route is not None and isinstance(host, str | bytes):
+            name = host.decode("idna") if isinstance(host, bytes) else host
+            address = route.address(name, port)
+            if address is not None:
+                # Any family: the mock listens on IPv4 loopback even when the client asked for IPv6.
+                return original(address[0], address[1], 0, *args[1:], **kwargs)
+        return original(host, port, *args, **kwargs)
 
-    async def handle_async_request(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+    return [(socket, "getaddrinfo", getaddrinfo)]
+
+
+def _tls_patches() -> list[tuple[Any, str, Any]]:
+    wrap_socket, wrap_bio = ssl.SSLContext.wrap_socket, ssl.SSLContext.wrap_bio
+
+    def swap(own: ssl.SSLContext, server_side: bool, server_hostname: Any) -> tuple[ssl.SSLContext, Any]:
+        """The mock's client context and the name as DNS compares it, for a Labelf host; else unchanged."""
         route = _active
-        if route is not None and route.wants(request.url.host, str(request.url)):
-            return await route.asynchronous.handle_async_request(request)
-        return await original_async(self, request)
+        context = None if route is None or server_side else route.tls_context(server_hostname)
+        if context is None:
+            return own, server_hostname
+        name = server_hostname.decode() if isinstance(server_hostname, bytes) else server_hostname
+        return context, normalize_host(name)  # the certificate has no name with the root's trailing dot
 
-    return [
-        (httpx.HTTPTransport, "handle_request", handle_request),
-        (httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request),
-    ]
+    def patched_wrap_socket(
+        self: ssl.SSLContext,
+        sock: socket.socket,
+        server_side: bool = False,
+        do_handshake_on_connect: bool = True,
+        suppress_ragged_eofs: bool = True,
+        server_hostname: Any = None,
+        session: Any = None,
+    ) -> Any:
+        context, name = swap(self, server_side, server_hostname)
+        return wrap_socket(
+            context,
+            sock,
+            server_side,
+            do_handshake_on_connect,
+            suppress_ragged_eofs,
+            name,
+            session if context is self else None,  # a session of another context cannot be resumed
+        )
+
+    def patched_wrap_bio(
+        self: ssl.SSLContext,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: Any = None,
+        session: Any = None,
+    ) -> Any:
+        context, name = swap(self, server_side, server_hostname)
+        return wrap_bio(context, incoming, outgoing, server_side, name, session if context is self else None)
+
+    return [(ssl.SSLContext, "wrap_socket", patched_wrap_socket), (ssl.SSLContext, "wrap_bio", patched_wrap_bio)]
 
 
-def _requests_patches() -> list[tuple[Any, str, Any]]:
-    from requests.adapters import HTTPAdapter
+def _anyio_patches() -> list[tuple[Any, str, Any]]:
+    # anyio resolves the name but connects to the *caller's* port, so the port must be changed here.
+    import anyio
 
-    original = HTTPAdapter.send
+    original = anyio.connect_tcp
 
-    def send(self: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+    async def connect_tcp(remote_host: Any, remote_port: int, **kwargs: Any) -> Any:
         route = _active
-        if route is not None and route.adapter is not None:
-            url = httpx.URL(request.url)
-            if route.wants(url.host, str(url)):
-                return route.adapter.send(request, *args, **kwargs)
-        return original(self, request, *args, **kwargs)
+        address = route.address(str(remote_host), remote_port) if route is not None else None
+        if address is None:
+            return await original(remote_host, remote_port, **kwargs)
+        if kwargs.get("tls") or kwargs.get("ssl_context") is not None:
+            kwargs.setdefault("tls_hostname", str(remote_host))
+        return await original(address[0], address[1], **kwargs)
 
-    return [(HTTPAdapter, "send", send)]
+    return [(anyio, "connect_tcp", connect_tcp)]

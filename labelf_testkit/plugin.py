@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
     from .handle import Credentials, LabelfMock
     from .mock_server import MockConfig, Redactor, SocketServer
+    from .servers import MockServers, ServerPool
     from .target import Target
 
 __all__ = ["MarkerOptions", "is_live", "redactor", "setting"]
 
 _REDACTOR: pytest.StashKey[Redactor] = pytest.StashKey()
 _RESTARTS = pytest.StashKey[list[str]]()
+_CONFIG_CONFLICT = pytest.StashKey[str]()
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 
 
@@ -58,6 +60,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target", "60")
     option(
         "--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered (true/false)", "false"
+    )
+    option(
+        "--labelf-mock-tls",
+        "serve the session's mock over https from a throwaway CA (labelf_mock.ca_bundle; true/false)",
+        "false",
+        action="store_const",
+        const="true",
     )
 
 
@@ -98,8 +107,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "labelf_intercept(block_other_hosts=False): route requests/httpx calls to Labelf's production hosts "
-        "into the mock in-process (uses the labelf_intercept fixture).",
+        "labelf_intercept(block_other_hosts=False): send every connection to Labelf's production hosts to the "
+        "mock's loopback server, from any HTTP client (uses the labelf_intercept fixture).",
     )
     if is_live(config):
         redactor(config)
@@ -108,12 +117,43 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``@pytest.mark.labelf_intercept`` pulls in the ``labelf_intercept`` fixture."""
+    """``@pytest.mark.labelf_intercept`` pulls in the ``labelf_intercept`` fixture; with ``httpx_mock`` in the same
+    test, Labelf's hosts are left to the mock; direct users of ``labelf_mock_server`` must agree on one config."""
+    first_config: str | None = None
     for item in items:
-        if not isinstance(item, pytest.Function) or not item.get_closest_marker("labelf_intercept"):
+        if not isinstance(item, pytest.Function):
             continue
-        if "labelf_intercept" not in item.fixturenames:
+        if item.get_closest_marker("labelf_intercept") and "labelf_intercept" not in item.fixturenames:
             item.fixturenames.append("labelf_intercept")
+        if "labelf_intercept" in item.fixturenames and "httpx_mock" in item.fixturenames:
+            from .coexistence import let_httpx_mock_pass_labelf
+
+            let_httpx_mock_pass_labelf(item)
+        if "labelf_mock_server" in item.fixturenames:
+            where = _config_definition(item)
+            first_config = first_config or where
+            if where != first_config:
+                item.stash[_CONFIG_CONFLICT] = (
+                    f"labelf-testkit: labelf_mock_server is one server per session, already built from the "
+                    f"labelf_config defined at {first_config}, but this test sees the labelf_config defined at "
+                    f"{where}. Use labelf_mock or labelf_intercept (one server per distinct labelf_config), or "
+                    "define labelf_config once (in the root conftest.py)."
+                )
+
+
+def _config_definition(item: pytest.Function) -> str:
+    definitions = item._fixtureinfo.name2fixturedefs.get("labelf_config") or ()
+    if not definitions:
+        return "?"
+    code = definitions[-1].func.__code__
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Refuse a test that would silently get a mock built from another directory's ``labelf_config``."""
+    conflict = item.stash.get(_CONFIG_CONFLICT, None)
+    if conflict is not None:
+        pytest.fail(conflict, pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -141,31 +181,51 @@ def _skip_if_live(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def labelf_config() -> MockConfig:
     """Scope: session. The :class:`labelf_testkit.mock_server.MockConfig` the mock serves; override it to change
-    clients, models, API keys or token lifetime. Default: ``MockConfig()`` (client ``CLIENT_ID`` /
-    ``CLIENT_SECRET``)."""
-    from .mock_server import MockConfig
+    clients, models, API keys or token lifetime (each distinct override gets its own server). Default: as
+    ``labelf-mock serve``: the embedded defaults (client ``CLIENT_ID`` / ``CLIENT_SECRET``), then the file at
+    ``LABELF_MOCK_CONFIG``, then the ``LABELF_MOCK_*`` variables."""
+    from .mock_server import load_config
 
-    return MockConfig()
+    return load_config()
 
 
 @pytest.fixture(scope="session")
-def labelf_mock_server(request: pytest.FixtureRequest, labelf_config: MockConfig) -> Iterator[SocketServer]:
-    """Scope: session (one per xdist worker). The mock served by uvicorn on an ephemeral 127.0.0.1 port.
-    Mock-only: skipped with --labelf-target=live."""
+def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
+    """Scope: session. Every mock server of the session, one set per distinct ``labelf_config``."""
     _skip_if_live(request)
-    from .interception import release_transports
-    from .mock_server import SocketServer, create_app
+    from .servers import ServerPool
 
-    redact = redactor(request.config)
-    for client in labelf_config.clients:
-        redact.add(client.client_secret)
-    for key in labelf_config.api_keys:
-        redact.add(key)
-    server = SocketServer(create_app(labelf_config))
-    server.start()
-    yield server
-    server.stop()
-    release_transports(server.app)
+    def hide_secrets(config: MockConfig) -> None:
+        redact = redactor(request.config)
+        for client in config.clients:
+            redact.add(client.client_secret)
+        for key in config.api_keys:
+            redact.add(key)
+
+    pool = ServerPool(on_new=hide_secrets)
+    yield pool
+    pool.stop()
+
+
+def _tls(config: pytest.Config) -> bool:
+    return (setting(config, "labelf_mock_tls") or "false").lower() in {"1", "true", "yes"}
+
+
+def _serving(request: pytest.FixtureRequest, servers: MockServers) -> SocketServer:
+    """The server tests talk to directly: https with ``--labelf-mock-tls``, else http; restarted if it died."""
+    server = servers.secure() if _tls(request.config) else servers.plain()
+    if not server.running:
+        _recover(request.config, server)
+    return server
+
+
+@pytest.fixture(scope="session")
+def labelf_mock_server(
+    request: pytest.FixtureRequest, labelf_config: MockConfig, _labelf_servers: ServerPool
+) -> SocketServer:
+    """Scope: session (one per xdist worker). The mock served by uvicorn on an ephemeral 127.0.0.1 port
+    (https with ``--labelf-mock-tls``), stopped at session end. Mock-only: skipped with --labelf-target=live."""
+    return _serving(request, _labelf_servers.for_config(labelf_config))
 
 
 def _recover(config: pytest.Config, server: SocketServer) -> None:
@@ -192,35 +252,43 @@ def _marker_options(request: pytest.FixtureRequest) -> MarkerOptions:
 
 
 @pytest.fixture
-def labelf_mock(request: pytest.FixtureRequest, labelf_mock_server: SocketServer) -> Iterator[LabelfMock]:
-    """Scope: function. A :class:`LabelfMock` handle on the session server, reset before and after the test:
-    plan faults (``labelf_mock.token.fail(times=2, status=503)``), move the clock, read the journal.
-    With ``@pytest.mark.labelf(assert_all_faults_used=True)`` (or the ini/option of that name) a test whose
-    planned faults were never triggered fails, listing them. Mock-only."""
+def labelf_mock(
+    request: pytest.FixtureRequest, labelf_config: MockConfig, _labelf_servers: ServerPool
+) -> Iterator[LabelfMock]:
+    """Scope: function. A :class:`LabelfMock` handle on the session server for this test's ``labelf_config``,
+    reset before and after the test: plan faults (``labelf_mock.token.fail(times=2, status=503)``), move the
+    clock, read the journal. Requests still unanswered when the test ends are dropped, never recorded in the
+    next test's journal. With ``@pytest.mark.labelf(assert_all_faults_used=True)`` (or the ini/option of that
+    name) a test whose planned faults were never triggered fails, listing them. Mock-only."""
     from .handle import LabelfMock
 
     options = _marker_options(request)
     check = options.assert_all_faults_used
     if check is None:
         check = (setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
-    if not labelf_mock_server.running:
-        _recover(request.config, labelf_mock_server)
-    handle = LabelfMock(labelf_mock_server.app, labelf_mock_server.base_url)
+    servers = _labelf_servers.for_config(labelf_config)
+    server = _serving(request, servers)
+    handle = LabelfMock(server.app, server.base_url, str(server.tls.ca_bundle) if server.tls else None)
     handle.reset()
     try:
         yield handle
         if check:
             handle.assert_all_faults_used()
     finally:
+        servers.drop_in_flight()
         handle.reset()
 
 
 @pytest.fixture
-def labelf_intercept(request: pytest.FixtureRequest, labelf_mock: LabelfMock) -> Iterator[LabelfMock]:
-    """Scope: function. Routes every ``requests`` and ``httpx`` call to ``auth.app.labelf.ai``,
-    ``api.app.labelf.ai`` and ``api.labelf.ai`` into the mock in-process (no network) and yields the
-    ``labelf_mock`` handle. ``@pytest.mark.labelf_intercept(block_other_hosts=True)`` also refuses any other
-    non-loopback host with an error naming it. Mock-only."""
+def labelf_intercept(
+    request: pytest.FixtureRequest, labelf_mock: LabelfMock, labelf_config: MockConfig, _labelf_servers: ServerPool
+) -> Iterator[LabelfMock]:
+    """Scope: function. Sends every connection to ``auth.app.labelf.ai``, ``api.app.labelf.ai`` and
+    ``api.labelf.ai``, from any HTTP client in the process (requests, httpx, urllib, urllib3, http.client,
+    aiohttp), to the mock's loopback server (https with a throwaway CA that only those connections trust), so
+    timeouts, retries, streaming and concurrency behave as over the network; yields the ``labelf_mock``
+    handle. ``@pytest.mark.labelf_intercept(block_other_hosts=True)`` also refuses any other non-loopback host
+    with ``BlockedRequestError`` naming it. Mock-only."""
     from .interception import LABELF_HOSTS, intercept
 
     marker = request.node.get_closest_marker("labelf_intercept")
@@ -228,7 +296,7 @@ def labelf_intercept(request: pytest.FixtureRequest, labelf_mock: LabelfMock) ->
     block = bool(kwargs.pop("block_other_hosts", False))
     if kwargs:
         raise TypeError(f"labelf_intercept marker got unexpected keyword(s): {', '.join(sorted(kwargs))}")
-    with intercept(labelf_mock.app, LABELF_HOSTS, block_other_hosts=block, keep_transports=True):
+    with intercept(_labelf_servers.for_config(labelf_config), LABELF_HOSTS, block_other_hosts=block):
         yield labelf_mock
 
 

@@ -28,6 +28,7 @@ from .routes import (
 )
 from .server import ServerError, SocketServer, bind_socket
 from .state import MockState
+from .tls import LoopbackTLS, make_loopback_tls
 
 __all__ = [
     "API_PREFIX",
@@ -50,6 +51,7 @@ __all__ = [
     "HostFamily",
     "Journal",
     "JournalEntry",
+    "LoopbackTLS",
     "ManualClock",
     "MockApp",
     "MockConfig",
@@ -66,5 +68,6 @@ __all__ = [
     "fingerprint",
     "host_of",
     "load_config",
+    "make_loopback_tls",
     "openapi_document",
 ]

@@ -13,7 +13,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -78,6 +78,8 @@ class ServerErrorAsJson:
 
         try:
             await self.app(scope, receive, send_tracking)
+        except ClientDisconnect:
+            return  # the client went away mid-request: nobody to answer, and not the server's error
         except Exception:
             _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
             if started:

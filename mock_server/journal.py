@@ -109,16 +109,21 @@ class Journal:
     def __init__(self, maxlen: int = 1_000) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
+        #: Bumped by every :meth:`clear`: a request that arrived before the last clear (a test's request still
+        #: in flight when the next test began) is not recorded into the new journal.
+        self.epoch = 0
 
-    def append(self, entry: JournalEntry) -> None:
-        """Record one request."""
+    def append(self, entry: JournalEntry, epoch: int | None = None) -> None:
+        """Record one request; ``epoch`` is :attr:`epoch` when it arrived (a stale one is not recorded)."""
         with self._lock:
-            self._entries.append(entry)
+            if epoch is None or epoch == self.epoch:
+                self._entries.append(entry)
 
     def clear(self) -> None:
-        """Forget everything."""
+        """Forget everything, including requests still being answered."""
         with self._lock:
             self._entries.clear()
+            self.epoch += 1
 
     def entries(self) -> list[JournalEntry]:
         """A snapshot, oldest first."""
@@ -156,13 +161,14 @@ class JournalMiddleware:
             return
         captured = bytearray()
         response: dict[str, Any] = {"status": None, "body": bytearray(), "recorded": False}
+        epoch = self.journal.epoch
 
         def record() -> None:
             if response["recorded"]:
                 return
             response["recorded"] = True
             try:
-                self._record(scope, bytes(captured), response["status"], bytes(response["body"]))
+                self._record(scope, bytes(captured), response["status"], bytes(response["body"]), epoch)
             except Exception:  # the journal must never turn an answer into an error
                 _log.exception("could not record %s %s in the journal", scope["method"], scope["path"])
 
@@ -175,11 +181,17 @@ class JournalMiddleware:
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
-            elif message["type"] == "http.response.body":
+                # Held back until the body: a client that reads only the status line must not see it before
+                # the request is recorded.
+                response["start"] = message
+                return
+            if message["type"] == "http.response.body":
                 if scope["path"] == TOKEN_PATH:
                     response["body"].extend(message.get("body", b""))
                 if not message.get("more_body", False):
                     record()  # before the client can see the answer, so a test never reads a stale journal
+                if (start := response.pop("start", None)) is not None:
+                    await send(start)
             await send(message)
 
         # A fault that drops the connection calls this first, for the same reason.
@@ -189,7 +201,7 @@ class JournalMiddleware:
         finally:
             record()  # a crash never sent a final body
 
-    def _record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes) -> None:
+    def _record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
         self.journal.append(
             JournalEntry(
                 method=scope["method"],
@@ -201,5 +213,6 @@ class JournalMiddleware:
                 _raw_query=scope.get("query_string", b""),
                 _raw_body=body,
                 _raw_answer=response_body,
-            )
+            ),
+            epoch,
         )

@@ -14,8 +14,10 @@ import threading
 import time
 
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .app import MockApp
+from .tls import LoopbackTLS
 
 __all__ = ["ServerError", "SocketServer", "bind_socket"]
 
@@ -62,7 +64,16 @@ class _PromptServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # uvicorn always sleeps 100 ms for open connections to wind down; with none open there is nothing
-        # to wait for (lifespan is off), so close at once.
+        # to wait for (lifespan is off), so close at once.  A TLS connection closed politely waits for the
+        # client's close_notify, which an idle keep-alive client never sends: abort those.
+        if self.config.ssl is not None:
+            for connection in list(self.server_state.connections):
+                if not _busy(connection):
+                    connection.transport.abort()
+            for _ in range(100):  # connection_lost reaches uvicorn a few loop iterations later
+                if not self.server_state.connections:
+                    break
+                await asyncio.sleep(0)
         if self.server_state.connections or self.server_state.tasks:
             await super().shutdown(sockets)
             return
@@ -78,12 +89,31 @@ class _PromptServer(uvicorn.Server):
                 self._loop.call_soon_threadsafe(self._wake.set)
 
 
-class SocketServer:
-    """``app`` served by uvicorn on ``host`` (loopback) and a free port, in a daemon thread."""
+def _cancellable(app: MockApp) -> ASGIApp:
+    """``app``, ending quietly when :meth:`SocketServer.drop_in_flight` cancels a request (uvicorn would log
+    the cancellation as an application error)."""
 
-    def __init__(self, app: MockApp, host: str = "127.0.0.1") -> None:
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await app(scope, receive, send)
+
+    return serve
+
+
+def _busy(connection: object) -> bool:
+    """Whether a uvicorn connection (h11 or httptools protocol) is serving a request it has not answered."""
+    cycle = getattr(connection, "cycle", None)
+    return cycle is not None and not cycle.response_complete and not cycle.disconnected
+
+
+class SocketServer:
+    """``app`` served by uvicorn on ``host`` (loopback) and a free port, in a daemon thread; over https when
+    ``tls`` is given (its certificate chain and key; clients trust ``tls.ca_bundle``)."""
+
+    def __init__(self, app: MockApp, host: str = "127.0.0.1", tls: LoopbackTLS | None = None) -> None:
         self.app = app
         self.host = host
+        self.tls = tls
         self.port = 0
         self._server: _PromptServer | None = None
         self._thread: threading.Thread | None = None
@@ -92,9 +122,9 @@ class SocketServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (IPv6 hosts in brackets)."""
+        """``http://127.0.0.1:PORT`` (``https`` with TLS; IPv6 hosts in brackets)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -107,7 +137,18 @@ class SocketServer:
             raise ServerError("The server is already started.")
         self._socket = bind_socket(self.host, 0)
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+        tls = self.tls
+        config = uvicorn.Config(
+            _cancellable(self.app),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            # A request held by a long planned delay must not hold the end of the session for that long.
+            timeout_graceful_shutdown=2,
+            ssl_certfile=str(tls.cert_chain) if tls else None,
+            ssl_keyfile=str(tls.private_key) if tls else None,
+        )
         self._server = _PromptServer(config)
         self._thread = threading.Thread(target=self._run, name=f"labelf-mock:{self.port}", daemon=True)
         self._thread.start()
@@ -126,6 +167,34 @@ class SocketServer:
             asyncio.run(self._server.serve(sockets=[self._socket]))
         except BaseException as exc:  # reported by start() or stop()
             self._error = exc
+
+    def drop_in_flight(self, timeout: float = 5.0) -> int:
+        """Close every connection whose request has not been answered yet; returns how many (thread-safe).
+
+        The plugin calls this when a test ends, so a request its client gave up on (a timeout, a thread never
+        joined) cannot be answered into the next test.  Idle keep-alive connections stay open.
+        """
+        server, loop = self._server, self._server._loop if self._server else None
+        if server is None or loop is None or loop.is_closed():
+            return 0
+
+        def close() -> int:
+            busy = [c for c in server.server_state.connections if _busy(c)]
+            for connection in busy:
+                # Before the cancellation lands: nothing more is sent (uvicorn would answer a 500 otherwise).
+                connection.cycle.disconnected = True  # type: ignore[union-attr]  # _busy found a cycle
+                connection.transport.abort()  # not close(): TLS would wait for the client's close_notify
+            for task in server.server_state.tasks:  # a planned delay would otherwise sleep on
+                task.cancel()
+            return len(busy)
+
+        async def close_in_loop() -> int:
+            return close()
+
+        try:
+            return asyncio.run_coroutine_threadsafe(close_in_loop(), loop).result(timeout)
+        except RuntimeError:  # the loop stopped meanwhile: nothing left in flight
+            return 0
 
     def restart(self) -> None:
         """Clean up after a server that died, and serve again (on a new port)."""

@@ -1,4 +1,4 @@
-"""Interception: production URLs reach the mock in-process with requests and httpx, other hosts don't."""
+"""Interception: production URLs reach the mock's loopback server with requests and httpx, other hosts don't."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import socket
 import httpx
 import pytest
 import requests
-from labelf_testkit.mock_server import create_app
 
 from labelf_testkit import BlockedRequestError, LabelfMock, intercept
+from labelf_testkit.interception import is_routed
+from labelf_testkit.mock_server import create_app
 
 TOKEN_URL = "https://auth.app.labelf.ai/oauth2/token"
 DATA = {"grant_type": "client_credentials"}
@@ -86,28 +87,25 @@ def test_blocking_names_the_host() -> None:
         requests.get("https://example.com/x", timeout=5)
 
 
-def test_patches_are_removed_afterwards(pytester: pytest.Pytester) -> None:
-    # In a fresh process: this session's own plugin keeps its patches installed until the session ends.
-    pytester.makepyfile(
-        test_inner="""
-        import httpx, requests
-        from labelf_testkit import intercept
-        from labelf_testkit.mock_server import create_app
+def _patched() -> tuple[object, ...]:
+    import ssl
 
-        def test_restored():
-            before = (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request,
-                      httpx.AsyncHTTPTransport.handle_async_request)
-            with intercept(create_app()):
-                assert requests.adapters.HTTPAdapter.send is not before[0]
-                with intercept(create_app()):  # nested: the inner route wins, then the outer comes back
-                    pass
-                assert requests.post("https://auth.app.labelf.ai/oauth2/token").status_code == 400
-            assert (requests.adapters.HTTPAdapter.send, httpx.HTTPTransport.handle_request,
-                    httpx.AsyncHTTPTransport.handle_async_request) == before
-    """
-    )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:labelf_testkit")
-    result.assert_outcomes(passed=1)
+    import anyio
+
+    return (socket.getaddrinfo, ssl.SSLContext.wrap_socket, ssl.SSLContext.wrap_bio, anyio.connect_tcp)
+
+
+def test_nested_interception_stacks_and_restores_everything() -> None:
+    before = _patched()
+    outer_app, inner_app = create_app(), create_app()
+    with intercept(outer_app):
+        assert _patched() != before
+        with intercept(inner_app):  # the inner route wins while it lasts
+            requests.post(TOKEN_URL, data=DATA, auth=AUTH, timeout=5)
+        requests.post(TOKEN_URL, data=DATA, auth=AUTH, timeout=5)  # then the outer one is back
+    assert [len(outer_app.mock.journal), len(inner_app.mock.journal)] == [1, 1]
+    assert _patched() == before
+    assert not is_routed("auth.app.labelf.ai")
 
 
 def test_marker_applies_interception_and_blocks(pytester: pytest.Pytester) -> None:
@@ -121,7 +119,7 @@ def test_marker_applies_interception_and_blocks(pytester: pytest.Pytester) -> No
             ok = requests.post("https://auth.app.labelf.ai/oauth2/token",
                                data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET"))
             assert ok.status_code == 200
-            with pytest.raises(BlockedRequestError, match="only Labelf hosts"):
+            with pytest.raises(BlockedRequestError, match="only Labelf.s hosts"):
                 requests.get("https://pypi.org/simple/")
     """
     )

@@ -1,0 +1,109 @@
+"""One mock app and the loopback servers that serve it: plain http, and https with a throwaway CA.
+
+Interception sends a client's own connection to these servers, so everything the client does on a socket
+(timeouts, retries, streaming, concurrency) happens for real.  The https server's certificate names Labelf's
+production hosts as well as loopback, so a client that connects to ``https://auth.app.labelf.ai`` checks a
+real certificate chain, against a CA that only the redirected connections trust.
+"""
+
+from __future__ import annotations
+
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from .hosts import LABELF_HOSTS
+from .mock_server import LoopbackTLS, MockApp, MockConfig, SocketServer, create_app, make_loopback_tls
+
+__all__ = ["MockServers", "ServerPool"]
+
+
+class MockServers:
+    """``app`` on loopback: :meth:`plain` (http) and :meth:`secure` (https), each started on first use."""
+
+    def __init__(self, app: MockApp, tls_dir: str | Path | None = None) -> None:
+        self.app = app
+        self._tls_dir = tls_dir
+        self._tls: LoopbackTLS | None = None
+        self._context: ssl.SSLContext | None = None
+        self._servers: dict[bool, SocketServer] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def tls(self) -> LoopbackTLS:
+        """The CA bundle, certificate chain and key of the https server (made on first use)."""
+        with self._lock:
+            if self._tls is None:
+                folder = self._tls_dir or tempfile.mkdtemp(prefix="labelf-testkit-tls-")
+                self._tls = make_loopback_tls(folder, extra_names=sorted(LABELF_HOSTS))
+            return self._tls
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client context that verifies certificates and host names against this mock's CA, and no other."""
+        with self._lock:
+            if self._context is None:
+                self._context = ssl.create_default_context(cafile=str(self.tls.ca_bundle))
+            return self._context
+
+    def plain(self) -> SocketServer:
+        """The http server, started if it is not running (restarted if it died)."""
+        return self._server(secure=False)
+
+    def secure(self) -> SocketServer:
+        """The https server, started if it is not running (restarted if it died)."""
+        return self._server(secure=True)
+
+    def started(self) -> list[SocketServer]:
+        """The servers started so far."""
+        with self._lock:
+            return list(self._servers.values())
+
+    def _server(self, secure: bool) -> SocketServer:
+        with self._lock:
+            server = self._servers.get(secure)
+            if server is None:
+                server = self._servers[secure] = SocketServer(self.app, tls=self.tls if secure else None)
+                server.start()
+            return server
+
+    def drop_in_flight(self) -> int:
+        """Close the connections of requests not answered yet, on every server; how many were closed."""
+        return sum(server.drop_in_flight() for server in self.started())
+
+    def stop(self) -> None:
+        """Stop every server (threads joined, sockets closed)."""
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.stop()
+
+
+class ServerPool:
+    """The session's mock servers, one :class:`MockServers` per distinct ``labelf_config`` object.
+
+    pytest keeps one value per definition of a session fixture, so two directories that each override
+    ``labelf_config`` hand over two objects, and each gets its own app, state and servers.
+    """
+
+    def __init__(self, on_new: Callable[[MockConfig], None] = lambda config: None) -> None:
+        self._pool: dict[int, tuple[MockConfig, MockServers]] = {}
+        self._on_new = on_new
+        self._lock = threading.Lock()
+
+    def for_config(self, config: MockConfig) -> MockServers:
+        """The servers for ``config``, its app created on first use."""
+        with self._lock:
+            entry = self._pool.get(id(config))
+            if entry is None:
+                self._on_new(config)
+                entry = self._pool[id(config)] = (config, MockServers(create_app(config)))  # keeps config alive
+            return entry[1]
+
+    def stop(self) -> None:
+        """Stop every server of every config."""
+        with self._lock:
+            entries, self._pool = list(self._pool.values()), {}
+        for _, servers in entries:
+            servers.stop()
