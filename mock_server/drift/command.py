@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from labelf_testkit.hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 
@@ -53,6 +53,15 @@ def _live_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    # argparse prints the whole usage before its error; these commands run in CI logs, where one line that
+    # names the option and the fix reads better.
+    def error(message: str) -> NoReturn:
+        parser.exit(2, f"{parser.prog}: {message} (see {parser.prog} --help)\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
 def add_commands(commands: Any) -> None:
     """Add ``drift`` and ``snapshot`` to ``labelf-mock``'s subcommands (an argparse subparsers object)."""
     env = "credentials from LABELF_CLIENT_ID / LABELF_CLIENT_SECRET; LABELF_MODEL_ID optional"
@@ -73,6 +82,8 @@ def add_commands(commands: Any) -> None:
     )
     _live_options(snapshot)
     snapshot.add_argument("--out", metavar="FILE", required=True, help="config to write: .json is JSON, else TOML")
+    for parser in (drift, snapshot):
+        _one_line_errors(parser)
 
 
 def _quiet() -> None:

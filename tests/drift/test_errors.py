@@ -81,3 +81,18 @@ def test_the_installed_command(monkeypatch: pytest.MonkeyPatch) -> None:
         "labelf-mock drift: --live-auth-url 'http://example.com' is plain http to a non-loopback host; "
         "live runs use https (or http to 127.0.0.1)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["drift", "--repeat", "0"], "labelf-mock drift: argument --repeat: expected a whole number of at least 1"),
+        (["drift", "--max-requests", "many"], "labelf-mock drift: argument --max-requests: expected a whole number"),
+        (["snapshot"], "labelf-mock snapshot: the following arguments are required: --out"),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert one_line(capsys).startswith(expected)
