@@ -1,34 +1,83 @@
 """A faithful mock of Labelf's auth server (an Ory Hydra) and model API, as a Starlette app.
 
 Import what you need from here (``from labelf_testkit.mock_server import create_app, MockConfig``); the
-modules whose names start with ``_`` are internal.
+modules whose names start with ``_`` are internal.  Each name is imported from its module on first use, so
+reading a light constant does not load Starlette.
 """
 
-from .api_errors import ApiError
-from .app import MockApp, create_app
-from .clock import Clock, ManualClock, SystemClock
-from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
-from .faults import DroppedConnection, Fault, FaultKind, FaultPlan
-from .journal import Journal, JournalEntry
-from .oauth_errors import OAuthError
-from .redaction import REDACTED, Redactor, fingerprint
-from .routes import (
-    API_PREFIX,
-    DISCOVERY_PATH,
-    ENDPOINTS,
-    FAULT_ROUTES,
-    OPENAPI_PATH,
-    REVOKE_PATH,
-    TOKEN_PATH,
-    Endpoint,
-    HostFamily,
-    endpoint_for,
-    host_of,
-    openapi_document,
-)
-from .server import ServerError, SocketServer, bind_socket
-from .state import MockState
-from .tls import LoopbackTLS, make_loopback_tls
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api_errors import ApiError
+    from .app import MockApp, create_app
+    from .clock import Clock, ManualClock, SystemClock
+    from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
+    from .faults import DroppedConnection, Fault, FaultKind, FaultPlan
+    from .journal import Journal, JournalEntry
+    from .oauth_errors import OAuthError
+    from .redaction import REDACTED, Redactor, fingerprint
+    from .routes import (
+        API_PREFIX,
+        DISCOVERY_PATH,
+        ENDPOINTS,
+        FAULT_ROUTES,
+        OPENAPI_PATH,
+        REVOKE_PATH,
+        TOKEN_PATH,
+        Endpoint,
+        HostFamily,
+        endpoint_for,
+        host_of,
+        openapi_document,
+    )
+    from .server import ServerError, SocketServer, bind_socket
+    from .state import MockState
+    from .tls import LoopbackTLS, make_loopback_tls
+
+_WHERE = {
+    "API_PREFIX": ".routes",
+    "ApiError": ".api_errors",
+    "ClientConfig": ".config",
+    "Clock": ".clock",
+    "ConfigError": ".config",
+    "DISCOVERY_PATH": ".routes",
+    "DroppedConnection": ".faults",
+    "ENDPOINTS": ".routes",
+    "Endpoint": ".routes",
+    "FAULT_ROUTES": ".routes",
+    "Fault": ".faults",
+    "FaultKind": ".faults",
+    "FaultPlan": ".faults",
+    "HostFamily": ".routes",
+    "Journal": ".journal",
+    "JournalEntry": ".journal",
+    "LoopbackTLS": ".tls",
+    "ManualClock": ".clock",
+    "MockApp": ".app",
+    "MockConfig": ".config",
+    "MockState": ".state",
+    "ModelConfig": ".config",
+    "OAuthError": ".oauth_errors",
+    "OPENAPI_PATH": ".routes",
+    "REDACTED": ".redaction",
+    "REVOKE_PATH": ".routes",
+    "Redactor": ".redaction",
+    "ServerError": ".server",
+    "SocketServer": ".server",
+    "SystemClock": ".clock",
+    "TOKEN_PATH": ".routes",
+    "bind_socket": ".server",
+    "create_app": ".app",
+    "endpoint_for": ".routes",
+    "fingerprint": ".redaction",
+    "host_of": ".routes",
+    "load_config": ".config",
+    "make_loopback_tls": ".tls",
+    "openapi_document": ".routes",
+}
 
 __all__ = [
     "API_PREFIX",
@@ -71,3 +120,17 @@ __all__ = [
     "make_loopback_tls",
     "openapi_document",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
