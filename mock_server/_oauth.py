@@ -29,6 +29,8 @@ from .oauth_errors import (
 __all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
 _ALLOW = "OPTIONS, POST"
+#: The issuer in-process, where no URL is served: Labelf's auth host, which interception routes to the mock.
+IN_PROCESS_ISSUER = "https://auth.app.labelf.ai"
 _INVALID_GRANT = (
     "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh "
     "token is invalid, expired, revoked, does not match the redirection URI used in the authorization "
@@ -158,9 +160,13 @@ async def discovery_endpoint(request: Request) -> Response:
     """``GET /.well-known/openid-configuration``: the endpoints this mock really serves.
 
     Hydra writes this with herodot (``application/json; charset=utf-8``); the mock lists only what it
-    implements, so clients that read discovery never reach an endpoint that 404s.
+    implements, so clients that read discovery never reach an endpoint that 404s.  Like Hydra (its
+    ``urls.self.issuer``), the issuer and the endpoints come from configuration, never from the request's
+    ``Host`` header: ``MockConfig.issuer``, else the URL the mock is served at, else (in-process) Labelf's
+    auth host.
     """
-    base = str(request.base_url).rstrip("/")
+    state = state_of(request)
+    base = (state.config.issuer or state.base_url or IN_PROCESS_ISSUER).rstrip("/")
     document: dict[str, object] = {
         "issuer": f"{base}/",
         "token_endpoint": f"{base}{request.app.url_path_for('token')}",
@@ -169,7 +175,7 @@ async def discovery_endpoint(request: Request) -> Response:
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": sorted({s for c in state_of(request).config.clients for s in c.scopes}),
+        "scopes_supported": sorted({s for c in state.config.clients for s in c.scopes}),
         "subject_types_supported": ["public"],
     }
     # RFC 8414 §3.2: claims with zero elements MUST be omitted.

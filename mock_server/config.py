@@ -1,7 +1,8 @@
 """The mock's configuration: clients, token lifetime, API keys and models.
 
 Defaults make the documentation's own snippets work with only the host changed: client id ``CLIENT_ID``,
-secret ``CLIENT_SECRET``, ``expires_in`` 3122063999 (reference/labelf-obtaining-a-token.txt).
+secret ``CLIENT_SECRET``, ``expires_in`` 3122063999 (Labelf's guide "Obtaining a token",
+labelf.ai/docs/guides/obtaining-a-token).
 A file (TOML or JSON) and ``LABELF_MOCK_*`` environment variables override them; a bad value is refused at
 start with a message that names the key and the value.
 """
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "DEFAULT_EXPIRES_IN",
@@ -25,9 +27,9 @@ __all__ = [
     "load_config",
 ]
 
-#: The documented example response (reference/labelf-obtaining-a-token.txt).
+#: The documented example response (Labelf's "Obtaining a token" guide, labelf.ai/docs/guides/obtaining-a-token).
 DEFAULT_EXPIRES_IN = 3122063999
-#: Every grant type Hydra has a token-endpoint handler for (research §B.4 case 6).
+#: Every grant type Hydra has a token-endpoint handler for (fosite `handler/`, see docs/fidelity.md).
 HYDRA_GRANT_TYPES = frozenset(
     {
         "client_credentials",
@@ -82,9 +84,17 @@ class ClientConfig:
             _check_lifetime(f"{where}.expires_in", self.expires_in)
 
 
-@dataclass(frozen=True)
+MODEL_STATUSES = ("ready", "archived")
+
+
+@dataclass(frozen=True, init=False)
 class ModelConfig:
-    """A fake model: its id, display name and labels.  Scores are derived from the text, so repeatable."""
+    """A fake model: its id, display name and labels.  Scores are derived from the text, so repeatable.
+
+    ``model_id`` may be given as an int or a str; it is kept as the str the API path carries, so
+    ``ModelConfig(7, …)`` answers ``/v2/models/7``.  ``status`` is ``"ready"`` or ``"archived"`` (inference on
+    an archived model answers 400 "Model is archived").
+    """
 
     model_id: str
     name: str
@@ -92,11 +102,29 @@ class ModelConfig:
     model_type: str = "classification"
     status: str = "ready"
 
-    def __post_init__(self) -> None:
-        if not self.model_id:
-            raise _bad("models[].model_id", self.model_id, "A model id must be a non-empty string.")
+    def __init__(
+        self,
+        model_id: str | int,
+        name: str,
+        labels: tuple[str, ...] | list[str],
+        model_type: str = "classification",
+        status: str = "ready",
+    ) -> None:
+        if isinstance(model_id, bool) or not isinstance(model_id, str | int) or model_id == "":
+            raise _bad("models[].model_id", model_id, "A model id must be a non-empty string or an integer.")
+        for attribute, value in (
+            ("model_id", str(model_id)),
+            ("name", name),
+            ("labels", tuple(labels)),
+            ("model_type", model_type),
+            ("status", status),
+        ):
+            object.__setattr__(self, attribute, value)
+        where = f"models[{self.model_id}]"
         if not self.labels or len(set(self.labels)) != len(self.labels):
-            raise _bad(f"models[{self.model_id}].labels", list(self.labels), "Expected distinct labels.")
+            raise _bad(f"{where}.labels", list(self.labels), "Expected distinct labels.")
+        if self.status not in MODEL_STATUSES:
+            raise _bad(f"{where}.status", self.status, f"Expected one of {', '.join(MODEL_STATUSES)}.")
 
 
 DEFAULT_MODELS = (
@@ -122,9 +150,17 @@ class MockConfig:
     models: tuple[ModelConfig, ...] = DEFAULT_MODELS
     max_body_bytes: int = 1 << 20
     token_key: bytes | None = field(default=None, repr=False)
+    #: Discovery's ``issuer`` (Hydra's ``urls.self.issuer``); by default the URL the mock is served at.
+    issuer: str | None = None
 
     def __post_init__(self) -> None:
         _check_lifetime("expires_in", self.expires_in)
+        if self.issuer is not None:
+            url = urlsplit(self.issuer) if isinstance(self.issuer, str) else None
+            if url is None or url.scheme not in {"http", "https"} or not url.netloc:
+                raise _bad(
+                    "issuer", self.issuer, "Expected an http:// or https:// URL, such as 'https://auth.example'."
+                )
         ids = [c.client_id for c in self.clients]
         if len(set(ids)) != len(ids):
             raise _bad("clients", ids, "Client ids must be unique.")
@@ -201,23 +237,32 @@ def _client_from_mapping(index: int, raw: object) -> ClientConfig:
     return ClientConfig(**kwargs)
 
 
+_MODEL_KEYS = frozenset({"model_id", "name", "labels", "model_type", "status"})
+
+
 def _model_from_mapping(index: int, raw: object) -> ModelConfig:
     key = f"models[{index}]"
     if not isinstance(raw, Mapping) or not isinstance(raw.get("model_id"), str | int):
         raise _bad(key, raw, "Expected a table with model_id, name and labels.")
+    unknown = sorted(set(raw) - _MODEL_KEYS)
+    if unknown:
+        raise _bad(key, unknown, f"Unknown keys; expected some of {sorted(_MODEL_KEYS)}.")
+    for name in ("name", "model_type", "status"):
+        if name in raw and not isinstance(raw[name], str):
+            raise _bad(f"{key}.{name}", raw[name], "Expected a string.")
     return ModelConfig(
-        model_id=str(raw["model_id"]),
-        name=str(raw.get("name", f"Model {raw['model_id']}")),
+        model_id=raw["model_id"],
+        name=raw.get("name", f"Model {raw['model_id']}"),
         labels=_str_tuple(f"{key}.labels", raw.get("labels")),
-        model_type=str(raw.get("model_type", "classification")),
-        status=str(raw.get("status", "ready")),
+        model_type=raw.get("model_type", "classification"),
+        status=raw.get("status", "ready"),
     )
 
 
 def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) -> MockConfig:
     """Apply a parsed TOML/JSON document to ``base`` (the defaults), checking every key and value."""
     config = base or MockConfig()
-    allowed = {"clients", "expires_in", "api_keys", "models", "max_body_bytes"}
+    allowed = {"clients", "expires_in", "api_keys", "models", "max_body_bytes", "issuer"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise _bad("<top level>", unknown, f"Unknown keys; expected some of {sorted(allowed)}.")
@@ -236,6 +281,8 @@ def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) 
         changes["max_body_bytes"] = _check_lifetime("max_body_bytes", raw["max_body_bytes"])
     if "api_keys" in raw:
         changes["api_keys"] = _str_tuple("api_keys", raw["api_keys"])
+    if "issuer" in raw:
+        changes["issuer"] = raw["issuer"]  # checked by MockConfig
     return replace(config, **changes)
 
 
@@ -244,10 +291,18 @@ def _read_file(path: Path) -> Mapping[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"Config file {str(path)!r} cannot be read: {exc.strerror}.") from exc
+    suffix = path.suffix.lower()
+    if suffix not in {".json", ".toml", ""}:
+        raise ConfigError(
+            f"Config file {str(path)!r} is neither TOML nor JSON (its name ends in {path.suffix!r}). "
+            "Write the configuration as TOML (.toml) or JSON (.json); the README's Configuration section "
+            "has an example."
+        )
     try:
-        loaded = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        loaded = json.loads(text) if suffix == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"Config file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from exc
+        kind = "JSON" if suffix == ".json" else "TOML"
+        raise ConfigError(f"Config file {str(path)!r} is not valid {kind}: {exc}") from exc
     if not isinstance(loaded, dict):
         raise ConfigError(f"Config file {str(path)!r} must hold a table/object at the top level.")
     return loaded

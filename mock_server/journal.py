@@ -26,7 +26,9 @@ from .routes import TOKEN_PATH
 __all__ = ["Journal", "JournalEntry", "JournalMiddleware"]
 
 _log = logging.getLogger("labelf_testkit.mock_server.journal")
-_BODY_CAPTURE_LIMIT = 64 * 1024
+#: An entry keeps at most this much of the request's headers and, separately, of its body, so a full journal
+#: (1,000 entries) stays near 32 MiB whatever clients send.
+CAPTURE_LIMIT = 16 * 1024
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
@@ -39,6 +41,8 @@ class JournalEntry:
     status: int | None
     at: float
     fault: str | None = None
+    #: Whether the headers or the body were longer than the journal keeps (16 KiB each).
+    truncated: bool = False
     _raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list, repr=False)
     _raw_query: bytes = field(default=b"", repr=False)
     _raw_body: bytes = field(default=b"", repr=False)
@@ -83,7 +87,7 @@ class JournalEntry:
 
     @property
     def body(self) -> str:
-        """The body as text (forms re-encoded with secrets redacted; first 64 KiB)."""
+        """The body as text (forms re-encoded with secrets redacted; the first 16 KiB, see ``truncated``)."""
         return self._form_and_body[1]
 
     @cached_property
@@ -99,7 +103,7 @@ class JournalEntry:
             return None
 
     def __str__(self) -> str:
-        extra = f" [fault: {self.fault}]" if self.fault else ""
+        extra = (f" [fault: {self.fault}]" if self.fault else "") + (" [truncated]" if self.truncated else "")
         return f"{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}{extra}"
 
 
@@ -174,8 +178,9 @@ class JournalMiddleware:
 
         async def recording_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(captured) < _BODY_CAPTURE_LIMIT:
-                captured.extend(message.get("body", b"")[: _BODY_CAPTURE_LIMIT - len(captured)])
+            if message["type"] == "http.request" and len(captured) <= CAPTURE_LIMIT:
+                # One byte past the limit tells the entry that the body was cut.
+                captured.extend(message.get("body", b"")[: CAPTURE_LIMIT + 1 - len(captured)])
             return message
 
         async def recording_send(message: Message) -> None:
@@ -202,6 +207,8 @@ class JournalMiddleware:
             record()  # a crash never sent a final body
 
     def _record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
+        headers, headers_cut = _header_prefix(scope["headers"])
+        query = scope.get("query_string", b"")
         self.journal.append(
             JournalEntry(
                 method=scope["method"],
@@ -209,10 +216,25 @@ class JournalMiddleware:
                 status=status,
                 at=self.now(),
                 fault=scope.get("state", {}).get("labelf_fault"),
-                _raw_headers=scope["headers"],
-                _raw_query=scope.get("query_string", b""),
-                _raw_body=body,
-                _raw_answer=response_body,
+                truncated=headers_cut or len(body) > CAPTURE_LIMIT or len(query) > CAPTURE_LIMIT,
+                _raw_headers=headers,
+                _raw_query=query[:CAPTURE_LIMIT],
+                _raw_body=body[:CAPTURE_LIMIT],
+                _raw_answer=response_body[:CAPTURE_LIMIT],
             ),
             epoch,
         )
+
+
+def _header_prefix(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:
+    """The headers up to :data:`CAPTURE_LIMIT` bytes of names and values, and whether any were cut."""
+    if sum(len(name) + len(value) for name, value in headers) <= CAPTURE_LIMIT:
+        return headers, False  # the usual case: keep the server's list as it is
+    kept: list[tuple[bytes, bytes]] = []
+    room = CAPTURE_LIMIT
+    for name, value in headers:
+        if len(name) >= room:
+            break
+        kept.append((name, value[: room - len(name)]))
+        room -= len(name) + len(kept[-1][1])
+    return kept, True

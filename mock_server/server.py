@@ -137,6 +137,8 @@ class SocketServer:
             raise ServerError("The server is already started.")
         self._socket = bind_socket(self.host, 0)
         self.port = self._socket.getsockname()[1]
+        if isinstance(self.app, MockApp):
+            self.app.mock.base_url = self.base_url  # discovery's issuer: the served URL, never the Host header
         tls = self.tls
         config = uvicorn.Config(
             _cancellable(self.app),

@@ -24,6 +24,9 @@ class MockState:
         self.journal = Journal()
         #: Overrides every client's token lifetime while set (the plugin's "token expires after T").
         self.expires_in_override: int | None = None
+        #: Where the mock is served (``http://127.0.0.1:PORT``), set by whoever serves it: discovery's default
+        #: issuer.  ``None`` in-process, where the issuer defaults to Labelf's auth host.
+        self.base_url: str | None = None
 
     def expires_in(self, client: ClientConfig) -> int:
         """The lifetime of a token issued now to ``client``."""

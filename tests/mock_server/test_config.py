@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from labelf_testkit.mock_server import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
 from labelf_testkit.mock_server.config import parse_client_spec
 
@@ -80,7 +81,7 @@ def test_env_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
         load_config(tmp_path / "missing.toml", env={})
     (tmp_path / "broken.json").write_text("{")
-    with pytest.raises(ConfigError, match="is not valid json"):
+    with pytest.raises(ConfigError, match="is not valid JSON"):
         load_config(tmp_path / "broken.json", env={})
 
 
@@ -93,3 +94,54 @@ def test_client_spec_splits_at_first_colon() -> None:
 def test_duplicate_ids_are_refused() -> None:
     with pytest.raises(ConfigError, match="Client ids must be unique"):
         MockConfig(clients=(ClientConfig("a", "b"), ClientConfig("a", "c")))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[models]]\nmodel_id = 7\nlabels = ["a"]\ncolour = "red"', "Config 'models[0]' has value ['colour']"),
+        (
+            '[[models]]\nmodel_id = 7\nlabels = ["a"]\nstatus = "archivd"',
+            "Config 'models[7].status' has value 'archivd'",
+        ),
+        ('[[models]]\nmodel_id = 7\nlabels = ["a"]\nname = 5', "Config 'models[0].name' has value 5"),
+        ('issuer = "auth.example"', "Config 'issuer' has value 'auth.example'"),
+    ],
+)
+def test_model_keys_and_enum_values_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_config(path, env={})
+
+
+def test_a_file_neither_toml_nor_json_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "mock.yaml"
+    path.write_text("expires_in: 60\n")
+    with pytest.raises(ConfigError, match=r"'.*mock\.yaml' is neither TOML nor JSON \(its name ends in '\.yaml'\)"):
+        load_config(path, env={})
+
+
+def test_int_and_str_model_ids_are_one_id() -> None:
+    seven = ModelConfig(7, "Seven", ["x", "y"])
+    assert seven == ModelConfig("7", "Seven", ("x", "y"))
+    assert MockConfig(models=(seven,)).model("7") is seven
+    with pytest.raises(ConfigError, match=r"Config 'models\[\]\.model_id' has value True"):
+        ModelConfig(True, "Bool", ("x",))  # type: ignore[arg-type]
+
+
+def test_int_model_id_answers_inference(tmp_path: Path) -> None:
+    import httpx
+
+    from labelf_testkit.mock_server import create_app
+    from labelf_testkit.transport import InProcessTransport
+
+    app = create_app(MockConfig(models=(ModelConfig(7, "Seven", ("x", "y")),)))
+    token = app.mock.tokens.issue("CLIENT_ID", 2**40)
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock") as http:
+        response = http.post(
+            "/v2/models/7/inference", json={"texts": ["x"]}, headers={"authorization": f"Bearer {token}"}
+        )
+        listed = http.get("/v2/models", headers={"authorization": f"Bearer {token}"}).json()
+    assert response.status_code == 200, response.text
+    assert listed["models"][0]["id"] == "7"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from labelf_testkit.mock_server import ClientConfig, MockConfig
 
+from labelf_testkit import LabelfMock
+from labelf_testkit.mock_server import ClientConfig, MockConfig, create_app
+from labelf_testkit.transport import InProcessTransport
 from tests.helpers import DEFAULT_HINT, FORM, GRANT, INVALID_CLIENT, IR, assert_oauth_error, basic
 
 GOOD = basic("CLIENT_ID", "CLIENT_SECRET")
@@ -110,8 +112,10 @@ def test_discovery_lists_the_served_endpoints(client: httpx.Client) -> None:
     response = client.get("/.well-known/openid-configuration")
     assert response.status_code == 200
     document = response.json()
-    assert document["token_endpoint"] == "http://auth.test/oauth2/token"
-    assert document["revocation_endpoint"] == "http://auth.test/oauth2/revoke"
+    # In-process nothing is served at a URL: the issuer is Labelf's auth host, which interception routes here.
+    assert document["issuer"] == "https://auth.app.labelf.ai/"
+    assert document["token_endpoint"] == "https://auth.app.labelf.ai/oauth2/token"
+    assert document["revocation_endpoint"] == "https://auth.app.labelf.ai/oauth2/revoke"
     assert document["grant_types_supported"] == ["client_credentials"]
     assert "scopes_supported" not in document  # RFC 8414 §3.2: no empty claims
     for key in ("token_endpoint", "revocation_endpoint"):
@@ -135,3 +139,20 @@ def test_unknown_auth_host_path_is_go_404(client: httpx.Client) -> None:
     response = client.get("/oauth2/invalidate_token")
     assert response.status_code == 404
     assert response.text == "404 page not found\n"
+
+
+def test_discovery_ignores_the_host_header_and_uses_the_configured_issuer() -> None:
+    app = create_app(MockConfig(issuer="https://auth.example"))
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://attacker.example") as http:
+        document = http.get("/.well-known/openid-configuration", headers={"host": "attacker.example"}).json()
+    assert document["issuer"] == "https://auth.example/"
+    assert document["token_endpoint"] == "https://auth.example/oauth2/token"
+
+
+def test_discovery_over_a_socket_names_the_served_url(labelf_mock: LabelfMock) -> None:
+    with httpx.Client() as http:
+        document = http.get(
+            f"{labelf_mock.base_url}/.well-known/openid-configuration", headers={"host": "attacker.example"}
+        ).json()
+    assert document["issuer"] == f"{labelf_mock.base_url}/"
+    assert document["token_endpoint"] == labelf_mock.token_url
