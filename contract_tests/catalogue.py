@@ -2,7 +2,8 @@
 
 ``contract`` checks are the documented behaviour and the RFC MUSTs Hydra honours: failing one fails the run.
 ``advisory`` checks are RFC requirements Hydra is known to relax (or claims only Labelf's unverified newer
-docs make): a deviation is reported, never failed.  "Research" is shared/research/labelf-api-and-hydra.md.
+docs make): a deviation is reported, never failed.  "docs" is Labelf's "Obtaining a token" page; the
+numbered cases are those of ``docs/fidelity.md`` ("Token endpoint cases"), which names the fosite functions.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     (
         "TOKEN-SUCCESS-003",
         "The success media type is application/json, and a charset if present is UTF-8 (both compared case-insensitively; Hydra sends application/json;charset=UTF-8, the docs show application/json; charset=utf-8).",
-        "RFC 6749 §5.1; docs; research §B.1",
+        "RFC 6749 §5.1; docs; fosite access_write.go WriteAccessResponse",
         _C,
         "token",
     ),
@@ -59,7 +60,7 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     (
         "TOKEN-SUCCESS-005",
         "scope is present as a string, '' when no scope was requested.",
-        "docs example; fosite (research §B.1)",
+        "docs example; fosite handler/oauth2/helper.go IssueAccessToken",
         _C,
         "token",
     ),
@@ -130,56 +131,56 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     (
         "TOKEN-ERR-NOAUTH-001",
         "No client authentication gets no token: 400 invalid_request (Hydra) or 401 invalid_client.",
-        "RFC 6749 §3.2.1, §5.2; research §B.4 row 1",
+        "RFC 6749 §3.2.1, §5.2; fosite client_authentication.go (docs/fidelity.md case 1)",
         _C,
         "token",
     ),
     (
         "TOKEN-ERR-UNKNOWN-001",
         "An unknown client id gets 401 invalid_client.",
-        "RFC 6749 §5.2; research §B.4 row 2",
+        "RFC 6749 §5.2; fosite client_authentication.go (docs/fidelity.md case 2)",
         _C,
         "token",
     ),
     (
         "TOKEN-ERR-SECRET-001",
         "A wrong secret gets 401 invalid_client, and the same body as an unknown client.",
-        "RFC 6749 §5.2; research §B.4 row 3",
+        "RFC 6749 §5.2; fosite client_authentication.go (docs/fidelity.md case 3)",
         _C,
         "token",
     ),
     (
         "TOKEN-ERR-WWWAUTH-001",
         "A 401 after Basic authentication carries WWW-Authenticate with the Basic scheme.",
-        "RFC 6749 §5.2 (MUST); Hydra sends none (research §B.2)",
+        "RFC 6749 §5.2 (MUST); Hydra sends none (fosite access_error.go writeJsonError)",
         _A,
         "token",
     ),
     (
         "TOKEN-ERR-EMPTY-001",
         "An empty body gets 400 invalid_request.",
-        "RFC 6749 §5.2; research §B.4 row 5",
+        "RFC 6749 §5.2; fosite access_request_handler.go NewAccessRequest (docs/fidelity.md case 5)",
         _C,
         "token",
     ),
     (
         "TOKEN-ERR-JSON-001",
         "Parameters sent as JSON are not a form: 400 invalid_request (or 415).",
-        "RFC 6749 §4.4.2, App. B; research §B.4 row 8",
+        "RFC 6749 §4.4.2, App. B; Go net/http ParseMultipartForm (docs/fidelity.md case 8)",
         _C,
         "token",
     ),
     (
         "TOKEN-ERR-GRANT-001",
         "A missing grant_type gets 400 invalid_request.",
-        "RFC 6749 §4.4.2, §5.2; research §B.4 row 5",
+        "RFC 6749 §4.4.2, §5.2; fosite access_request_handler.go NewAccessRequest (docs/fidelity.md case 5)",
         _C,
         "token",
     ),
     (
         "TOKEN-ERR-GRANT-002",
         "An unsupported or wrong-case grant_type gets 400, invalid_request (Hydra) or unsupported_grant_type.",
-        "RFC 6749 §1.9, §5.2; research §B.4 row 6",
+        "RFC 6749 §1.9, §5.2; fosite access_request_handler.go (docs/fidelity.md case 6)",
         _C,
         "token",
     ),
@@ -193,7 +194,7 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     (
         "TOKEN-ERR-METHOD-001",
         "GET issues no token: 405 with Allow naming POST (Hydra v1.x-v2.3) or 404 (Hydra v25+).",
-        "RFC 6749 §3.2; RFC 9110 §15.5.6; research §B.4 row 7",
+        "RFC 6749 §3.2; RFC 9110 §15.5.6; httprouter v1.3 / Go http.ServeMux (docs/fidelity.md case 7)",
         _C,
         "token",
     ),
@@ -244,14 +245,14 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     (
         "REVOKE-003",
         "Revocation without client authentication answers 400 invalid_request (Hydra) or 401 invalid_client.",
-        "RFC 7009 §2.1; research §B.5",
+        "RFC 7009 §2.1; fosite revoke_handler.go",
         _C,
         "revoke",
     ),
     (
         "REVOKE-004",
         "A successful revocation has an empty body.",
-        "docs revoke example; fosite (research §B.5)",
+        "help centre 'Revoke a bearer token'; fosite revoke_handler.go",
         _A,
         "revoke",
     ),

@@ -10,14 +10,14 @@ from collections.abc import Generator, Iterator
 
 import httpx
 import pytest
+
 from labelf_testkit.contract_tests.catalogue import CHECKS
-from labelf_testkit.contract_tests.plugin import LIVE_BUDGET, target_mode
+from labelf_testkit.contract_tests.plugin import MOCK_BUDGET, NOT_RUN, target_mode
 from labelf_testkit.contract_tests.service import ContractTarget, load_app
 from labelf_testkit.contract_tests.verify import CheckResults
-from labelf_testkit.mock_server import SocketServer
-
 from labelf_testkit.handle import Credentials
-from labelf_testkit.plugin import setting
+from labelf_testkit.mock_server import SocketServer
+from labelf_testkit.plugin import redactor, setting
 from labelf_testkit.target import RequestBudget, Target
 
 _RESULTS = pytest.StashKey[CheckResults]()
@@ -50,22 +50,25 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     config = request.config
     mode = target_mode(config)
     if mode == "live":
-        # The plugin's live target: credentials from the environment (skip when absent), URLs, CA, cap.
+        # The plugin's live target: credentials from the environment, URLs (https or loopback), CA, the run's
+        # shared cap, and the stop when the target is unusable.
         live: Target = request.getfixturevalue("labelf_target")
-        config.stash[LIVE_BUDGET] = live.budget
         assert live.credentials is not None
         with live.client() as http:
             model_id = os.environ.get("LABELF_MODEL_ID") or None
-            yield ContractTarget("live", http, live.auth_url, live.api_url, live.credentials, model_id, live.budget)
+            yield ContractTarget(
+                "live", http, live.auth_url, live.api_url, live.credentials, model_id, live.budget, guard=live.guard()
+            )
         return
     app = load_app(setting(config, "labelf_contract_app"))
+    _redact_secrets_of(config, app)
     budget = RequestBudget(None)
-    config.stash[LIVE_BUDGET] = budget
+    config.stash[MOCK_BUDGET] = budget
     credentials = Credentials("CLIENT_ID", "CLIENT_SECRET")
     if mode == "inprocess":
         from labelf_testkit.transport import InProcessTransport
 
-        with httpx.Client(transport=InProcessTransport(app), event_hooks={"request": [budget.spend]}) as http:
+        with httpx.Client(transport=InProcessTransport(app), event_hooks={"request": [budget.spend_request]}) as http:
             yield ContractTarget(
                 "inprocess", http, "http://mock.test", "http://mock.test", credentials, "1", budget, app
             )
@@ -73,10 +76,26 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     server = SocketServer(app)
     server.start()
     try:
-        with httpx.Client(event_hooks={"request": [budget.spend]}) as http:
+        with httpx.Client(event_hooks={"request": [budget.spend_request]}) as http:
             yield ContractTarget("socket", http, server.base_url, server.base_url, credentials, "1", budget, app)
     finally:
         server.stop()
+
+
+def _redact_secrets_of(config: pytest.Config, app: object) -> None:
+    """The app's configured secrets, and every token it issues, are redacted from the run's output."""
+    state, layer = None, app
+    for _ in range(8):  # through ASGI wrappers (``self.app``) down to the mock, if there is one
+        state = getattr(layer, "mock", None)
+        if state is not None or not hasattr(layer, "app"):
+            break
+        layer = layer.app
+    if state is None:  # a foreign app (--labelf-contract-app): nothing known to hide
+        return
+    redact = redactor(config)
+    for client in state.config.clients:
+        redact.add_credentials(client.client_id, client.client_secret)
+    state.on_token_issued(redact.add_token)
 
 
 @pytest.fixture
@@ -113,16 +132,22 @@ def pytest_runtest_makereport(
     recorded = dict(results.outcomes) if results is not None else {}
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        report.user_properties.extend(
-            ("labelf_check", json.dumps({"id": cid, "outcome": "skipped", "messages": [reason]})) for cid in declared
-        )
+        outcome = "not run" if NOT_RUN in reason else "skipped"
+        report.user_properties.extend(_verdicts(declared, outcome, reason))
         return report
     if results is not None:
         report.user_properties.extend(results.as_properties())
     unrecorded = [cid for cid in declared if cid not in recorded]
     if report.failed and unrecorded:
         line = report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "error"
-        report.user_properties.extend(
-            ("labelf_check", json.dumps({"id": cid, "outcome": "fail", "messages": [line]})) for cid in unrecorded
-        )
+        # A test that broke before judging a check says nothing about it: a contract check fails (the run must
+        # not pass), an advisory one is "not run" (advisory checks never fail).
+        for cid in unrecorded:
+            advisory = CHECKS[cid].severity == "advisory"
+            message = f"not judged: the test stopped first ({line})" if advisory else line
+            report.user_properties.extend(_verdicts((cid,), "not run" if advisory else "fail", message))
     return report
+
+
+def _verdicts(check_ids: tuple[str, ...], outcome: str, message: str) -> list[tuple[str, str]]:
+    return [("labelf_check", json.dumps({"id": cid, "outcome": outcome, "messages": [message]})) for cid in check_ids]

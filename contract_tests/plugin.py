@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from labelf_testkit.plugin import is_live, setting
+from labelf_testkit.live import live_budget
+from labelf_testkit.plugin import is_live, redactor, setting
 
 if TYPE_CHECKING:
     from labelf_testkit.contract_tests.report import Report
-    from labelf_testkit.target import RequestBudget
+    from labelf_testkit.live import RequestBudget
 
-__all__ = ["LIVE_BUDGET", "CheckReportPlugin", "target_mode"]
+__all__ = ["MOCK_BUDGET", "NOT_RUN", "CheckReportPlugin", "target_mode"]
 
-#: Where the suite's conftest keeps the live request budget (same process only: live runs refuse xdist).
-LIVE_BUDGET: pytest.StashKey[RequestBudget] = pytest.StashKey()
+#: The counter of requests sent to the mock (a live run's budget is the plugin's, shared by every process).
+MOCK_BUDGET: pytest.StashKey[RequestBudget] = pytest.StashKey()
+#: Marks a skip that means "never sent, because the live run stopped": the report lists those checks as not run.
+NOT_RUN = "not run:"
 PACKAGE = __name__.rpartition(".")[0]
 #: What the suite needs beyond the base install, and the extra that brings it.
 _NEEDS = ("hypothesis", "schemathesis", "requests")
@@ -97,10 +99,14 @@ class CheckReportPlugin:
     def _report(self) -> Report:
         if self.report is None:
             from labelf_testkit.contract_tests.report import Report
-            from labelf_testkit.mock_server import Redactor
 
-            self.report = Report(self.target, Redactor([os.environ.get("LABELF_CLIENT_SECRET", "")]))
+            # The run's redactor: live credentials, configured secrets, tokens issued or received (each worker
+            # has already redacted its own verdicts; this is the second pass, on the process that writes).
+            self.report = Report(self.target, redactor(self.config))
         return self.report
+
+    def _budget(self) -> RequestBudget | None:
+        return live_budget(self.config) if self.target == "live" else self.config.stash.get(MOCK_BUDGET, None)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Merge verdicts (idempotent across a test's phases)."""
@@ -111,16 +117,19 @@ class CheckReportPlugin:
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         """A short table, the live request count, and the Markdown/JSON report when asked for."""
-        if self.report is None:
+        budget = self._budget()
+        stopped = budget.stopped if budget is not None and self.target == "live" else None
+        if self.report is None and stopped is None:
             return
-        budget = self.config.stash.get(LIVE_BUDGET, None)
+        report = self._report()
         if self.target == "live" and budget is not None:
-            self.report.requests = budget.spent
+            report.requests = budget.spent
+            report.stopped = stopped
         terminalreporter.section("labelf contract summary")
-        for line in self.report.summary_lines():
+        for line in report.summary_lines():
             terminalreporter.write_line(line)
-        if self.report.requests is not None and budget is not None:
+        if report.requests is not None and budget is not None:
             terminalreporter.write_line(f"live requests sent: {budget.spent} of at most {budget.limit}")
         if self.path:
-            md_path, json_path = self.report.write(self.path)
+            md_path, json_path = report.write(self.path)
             terminalreporter.write_line(f"report: {md_path} and {json_path}")

@@ -24,6 +24,9 @@ class Report:
     outcomes: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     requests: int | None = None
+    #: Why a live run stopped early (credentials rejected, target unreachable): every check it never reached
+    #: is "not run" with this reason.
+    stopped: str | None = None
 
     def record(self, check_id: str, outcome: str, messages: list[str]) -> None:
         """Merge one test's verdict on ``check_id``."""
@@ -44,10 +47,15 @@ class Report:
                 "group": check.group,
                 "statement": check.statement,
                 "source": check.source,
-                "notes": self.notes.get(check.id, []),
+                "notes": self.notes.get(check.id) or self._not_run_note(check.id),
             }
             for check in CHECKS.values()
         ]
+
+    def _not_run_note(self, check_id: str) -> list[str]:
+        if self.stopped and self.outcomes.get(check_id, "not run") == "not run":
+            return [self.redact(f"not run: {self.stopped}")]
+        return []
 
     def counts(self) -> dict[str, int]:
         """How many checks ended in each outcome."""
@@ -63,6 +71,7 @@ class Report:
         document = {
             "target": self.target,
             "live_requests": self.requests,
+            "stopped": self.redact(self.stopped) if self.stopped else None,
             "counts": self.counts(),
             "checks": self.rows(),
         }
@@ -79,6 +88,7 @@ class Report:
             f"Target: `{self.target}`"
             + (f" · live requests sent: {self.requests}" if self.requests is not None else ""),
             "",
+            *([f"**The run stopped early:** {self.redact(self.stopped)}", ""] if self.stopped else []),
             "| check | outcome | severity | statement | source | notes |",
             "|---|---|---|---|---|---|",
         ]
@@ -94,6 +104,8 @@ class Report:
         """A short table for the end of the terminal output."""
         counts = self.counts()
         lines = [f"target: {self.target}  " + "  ".join(f"{_LABEL[k]}: {v}" for k, v in sorted(counts.items()))]
+        if self.stopped:
+            lines.append(f"stopped early: {self.redact(self.stopped)}")
         for row in self.rows():
             if row["outcome"] in {"fail", "deviation"}:
                 lines.append(f"  {_LABEL[str(row['outcome'])]:<20} {row['id']:<22} {row['statement']}"[:160])

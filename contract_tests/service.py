@@ -12,10 +12,13 @@ from urllib.parse import quote_plus
 
 import httpx
 import pytest
-from labelf_testkit.mock_server import REVOKE_PATH, TOKEN_PATH, ClientConfig, MockApp, MockConfig, create_app
+import requests
+import requests.adapters
 
+from labelf_testkit.contract_tests.plugin import NOT_RUN
 from labelf_testkit.handle import Credentials
-from labelf_testkit.target import LiveBudgetExceeded, RequestBudget
+from labelf_testkit.live import LiveBudgetExceeded, LiveGuard, LiveTargetStopped, RequestBudget, trust
+from labelf_testkit.mock_server import REVOKE_PATH, TOKEN_PATH, ClientConfig, MockApp, MockConfig, create_app
 
 __all__ = ["ENCODING_CLIENT", "GRANT", "ContractTarget", "basic", "contract_app", "contract_config", "load_app"]
 
@@ -63,6 +66,9 @@ class ContractTarget:
     model_id: str | None
     budget: RequestBudget
     app: MockApp | None = None
+    #: Live runs: the plugin's guard (shared cap, stop rules, token learning) and the extra CA to trust.
+    guard: LiveGuard | None = None
+    ca_bundle: str | None = None
     _cache: dict[str, httpx.Response] = field(default_factory=dict)
 
     @property
@@ -71,11 +77,23 @@ class ContractTarget:
         return self.mode == "live"
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One request; once the live cap is reached, the check is skipped instead of sent."""
+        """One request.  Once the live run has stopped (credentials rejected, target unreachable) the check is
+        "not run" with that reason; once the cap is reached it is skipped, saying so."""
         try:
             return self.http.request(method, url, **kwargs)
+        except LiveTargetStopped as stopped:
+            pytest.skip(f"{NOT_RUN} {stopped}")
         except LiveBudgetExceeded as exc:
             pytest.skip(f"live request cap reached: {exc}")
+
+    def requests_session(self) -> requests.Session:
+        """A ``requests`` session for tools that bring their own client (schemathesis): the same guard, the same
+        TLS trust (``--labelf-ca-bundle`` included) and the same cap as every other request."""
+        session = requests.Session()
+        adapter = _GuardedAdapter(self)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def token(
         self,
@@ -130,3 +148,35 @@ class ContractTarget:
         if self.model_id is None:
             pytest.skip("no model id: set LABELF_MODEL_ID to check the API against the live service")
         return self.model_id
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    """``requests``' adapter with the live guard around each request and the target's TLS trust."""
+
+    def __init__(self, target: ContractTarget) -> None:
+        super().__init__()
+        self._target = target
+        self._context = trust(target.ca_bundle) if target.live else None
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+        if self._context is not None:  # requests' documented way to bring an SSLContext; verification stays on
+            pool["ssl_context"] = self._context
+            pool["cert_reqs"] = "CERT_REQUIRED"
+        return host, pool
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        method, url = request.method or "GET", request.url or ""
+        guard = self._target.guard
+        if guard is None:
+            self._target.budget.spend(method, url)
+            return super().send(request, *args, **kwargs)
+        guard.before(method, url)
+        try:
+            response = super().send(request, *args, **kwargs)
+        except requests.exceptions.ConnectionError as error:  # includes TLS verification failures
+            raise guard.unreachable(url, error) from error
+        guard.after(method, url, response.status_code, request.headers.get("Authorization"), lambda: response.content)
+        return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from labelf_testkit.contract_tests.service import ContractTarget
 from labelf_testkit.contract_tests.verify import CheckResults, describe, error_code
 

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 import httpx
+
 from labelf_testkit.contract_tests.catalogue import CHECKS
-from labelf_testkit.mock_server import Redactor
 
 __all__ = ["RFC_ERROR_CODES", "CheckResults", "describe", "error_code"]
 
@@ -27,16 +27,16 @@ RFC_ERROR_CODES = frozenset(
     }
 )
 _NQCHAR = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]*")
-_SCRUB = Redactor()  # tokens in a response body never reach a report
-_OUTCOME_RANK = {"pass": 0, "deviation": 1, "fail": 2}
+_OUTCOME_RANK = {"not run": -1, "pass": 0, "deviation": 1, "fail": 2}
 
 
 def describe(response: httpx.Response) -> str:
-    """``METHOD path -> status content-type body`` (short) for failure messages; tokens are scrubbed later."""
+    """``METHOD path -> status content-type body`` (short) for failure messages.  Secrets and tokens in it,
+    even cut by the 300-character limit, are redacted by the plugin before any report shows them."""
     body = response.text[:300].replace("\n", "\\n")
     request = response.request
     content_type = response.headers.get("content-type", "-")
-    return _SCRUB(f"{request.method} {request.url.path} -> {response.status_code} [{content_type}] {body}")
+    return f"{request.method} {request.url.path} -> {response.status_code} [{content_type}] {body}"
 
 
 def error_code(response: httpx.Response) -> str | None:
@@ -59,16 +59,26 @@ class CheckResults:
 
     def __call__(self, check_id: str, ok: bool, message: str = "") -> bool:
         """Record ``ok`` for ``check_id``: a failed contract check fails the test, an advisory one is a deviation."""
-        if check_id not in self.declared:
-            raise ValueError(
-                f"{check_id} is not declared on this test (@pytest.mark.labelf_checks); declared: {self.declared}"
-            )
+        self._declared(check_id)
         outcome = "pass" if ok else ("fail" if CHECKS[check_id].severity == "contract" else "deviation")
-        if _OUTCOME_RANK[outcome] >= _OUTCOME_RANK.get(self.outcomes.get(check_id, "pass"), 0):
+        if _OUTCOME_RANK[outcome] >= _OUTCOME_RANK[self.outcomes.get(check_id, "not run")]:
             self.outcomes[check_id] = outcome
         if not ok:
             self.messages.setdefault(check_id, []).append(message)
         return ok
+
+    def not_run(self, check_id: str, reason: str) -> None:
+        """``check_id`` could not be judged (what it inspects is missing): reported as not run, with ``reason``."""
+        self._declared(check_id)
+        if check_id not in self.outcomes:
+            self.outcomes[check_id] = "not run"
+            self.messages.setdefault(check_id, []).append(reason)
+
+    def _declared(self, check_id: str) -> None:
+        if check_id not in self.declared:
+            raise ValueError(
+                f"{check_id} is not declared on this test (@pytest.mark.labelf_checks); declared: {self.declared}"
+            )
 
     def error_shape(self, response: httpx.Response) -> None:
         """TOKEN-ERR-SHAPE-001 and TOKEN-ERR-HEADERS-001 on an OAuth error response."""

@@ -14,20 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ._redaction_hooks import REDACTOR, safely_redact_report
+from ._redaction_hooks import register as register_redaction
 from .hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 
 if TYPE_CHECKING:
     import httpx
 
     from .handle import Credentials, LabelfMock
-    from .mock_server import MockConfig, Redactor, SocketServer
+    from .mock_server import MockApp, MockConfig, Redactor, SocketServer
     from .servers import MockServers, ServerPool
     from .target import Target
 
 __all__ = ["MarkerOptions", "is_live", "redactor", "setting"]
 
-_REDACTOR: pytest.StashKey[Redactor] = pytest.StashKey()
 _RESTARTS = pytest.StashKey[list[str]]()
+_LEARNING = pytest.StashKey[set[int]]()
 _CONFIG_CONFLICT = pytest.StashKey[str]()
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 
@@ -57,7 +59,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--labelf-auth-url", f"live auth base URL (default {DEFAULT_LIVE_AUTH_URL})", DEFAULT_LIVE_AUTH_URL)
     option("--labelf-api-url", f"live API base URL (default {DEFAULT_LIVE_API_URL})", DEFAULT_LIVE_API_URL)
     option("--labelf-ca-bundle", "extra CA bundle to trust for the live target (verification stays on)")
-    option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target", "60")
+    option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target, for the whole run", "60")
+    option(
+        "--labelf-skip-without-credentials",
+        "live mode: skip the live tests when LABELF_CLIENT_ID/LABELF_CLIENT_SECRET are unset, instead of refusing "
+        "to start (true/false)",
+        "false",
+        action="store_const",
+        const="true",
+    )
     option(
         "--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered (true/false)", "false"
     )
@@ -90,13 +100,24 @@ def is_live(config: pytest.Config) -> bool:
 
 
 def redactor(config: pytest.Config) -> Redactor:
-    """The run's :class:`~labelf_testkit.mock_server.Redactor`, created on first use."""
-    redact = config.stash.get(_REDACTOR, None)
+    """The run's :class:`~labelf_testkit.mock_server.Redactor`, created on first use.
+
+    It knows only what the run registers: configured client secrets and API keys, the live credentials, and
+    every token issued or received.  Until something is registered, pytest's output is left untouched."""
+    redact = config.stash.get(REDACTOR, None)
     if redact is None:
         from .mock_server import Redactor
 
-        redact = config.stash[_REDACTOR] = Redactor([os.environ.get("LABELF_CLIENT_SECRET", "")])
+        redact = config.stash[REDACTOR] = Redactor()
     return redact
+
+
+def _learn_tokens(config: pytest.Config, app: MockApp) -> None:
+    """Every token ``app`` issues from now on is redacted (once per app)."""
+    apps = config.stash.setdefault(_LEARNING, set())
+    if id(app) not in apps:
+        apps.add(id(app))
+        app.mock.on_token_issued(redactor(config).add_token)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -110,10 +131,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "labelf_intercept(block_other_hosts=False): send every connection to Labelf's production hosts to the "
         "mock's loopback server, from any HTTP client (uses the labelf_intercept fixture).",
     )
-    if is_live(config):
-        redactor(config)
-        if getattr(config.option, "numprocesses", None):
-            raise pytest.UsageError("--labelf-target=live runs in one process (drop -n) so the live request cap holds.")
+    register_redaction(config)
+    if is_live(config) and not (config.option.help or config.option.version):
+        from .live import configure_live
+
+        credentials = configure_live(config, lambda name: setting(config, name))
+        if credentials is not None:
+            redactor(config).add_credentials(*credentials)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -156,20 +180,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(conflict, pytrace=False)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Scrub secrets and tokens from failure reports and captured output (terminal, JUnit XML, logs)."""
+    """Redact the run's secrets and tokens from the report: failure and skip reprs, xfail reasons, captured
+    output and logs, user properties (terminal, ``-r`` summaries, JUnit XML).  Outermost, so it also sees what
+    other plugins add; the report keeps its type."""
     report = yield
-    redact = item.config.stash.get(_REDACTOR, None)
-    if redact is not None:
-        if report.longrepr is not None:
-            text = str(report.longrepr)
-            scrubbed = redact(text)
-            if scrubbed != text:  # keep pytest's rich repr when there is nothing to hide
-                report.longrepr = scrubbed
-        report.sections = [(title, redact(content)) for title, content in report.sections]
+    safely_redact_report(report, item.config)
     return report
 
 
@@ -198,7 +217,7 @@ def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
     def hide_secrets(config: MockConfig) -> None:
         redact = redactor(request.config)
         for client in config.clients:
-            redact.add(client.client_secret)
+            redact.add_credentials(client.client_id, client.client_secret)
         for key in config.api_keys:
             redact.add(key)
 
@@ -214,6 +233,7 @@ def _tls(config: pytest.Config) -> bool:
 def _serving(request: pytest.FixtureRequest, servers: MockServers) -> SocketServer:
     """The server tests talk to directly: https with ``--labelf-mock-tls``, else http; restarted if it died."""
     server = servers.secure() if _tls(request.config) else servers.plain()
+    _learn_tokens(request.config, server.app)
     if not server.running:
         _recover(request.config, server)
     return server
@@ -303,47 +323,53 @@ def labelf_intercept(
 @pytest.fixture(scope="session")
 def labelf_credentials(request: pytest.FixtureRequest, labelf_config: MockConfig) -> Credentials:
     """Scope: session. Client credentials for the target: the mock's first client, or live
-    ``LABELF_CLIENT_ID`` / ``LABELF_CLIENT_SECRET`` (the test is skipped when they are missing)."""
+    ``LABELF_CLIENT_ID`` / ``LABELF_CLIENT_SECRET`` (a live run without them refuses to start, or with
+    ``--labelf-skip-without-credentials`` skips the tests that need them).  The secret is redacted from the
+    run's output from the moment this fixture runs; its ``repr`` never shows it."""
     from .handle import Credentials
 
     if not is_live(request.config):
         first = labelf_config.clients[0]
-        return Credentials(first.client_id, first.client_secret)
-    client_id, secret = os.environ.get("LABELF_CLIENT_ID"), os.environ.get("LABELF_CLIENT_SECRET")
-    if not client_id or not secret:
-        pytest.skip("live target: set LABELF_CLIENT_ID and LABELF_CLIENT_SECRET to run this test")
-    redactor(request.config).add(secret)
+        client_id, secret = first.client_id, first.client_secret
+    else:
+        client_id, secret = os.environ.get("LABELF_CLIENT_ID", ""), os.environ.get("LABELF_CLIENT_SECRET", "")
+        if not client_id or not secret:
+            pytest.skip("live target: LABELF_CLIENT_ID and LABELF_CLIENT_SECRET are not set")
+    redactor(request.config).add_credentials(client_id, secret)
     return Credentials(client_id, secret)
 
 
 @pytest.fixture(scope="session")
 def labelf_target(request: pytest.FixtureRequest, labelf_credentials: Credentials) -> Target:
     """Scope: session. The :class:`~labelf_testkit.target.Target` under test: the mock socket server, or
-    with ``--labelf-target=live`` the service at ``--labelf-auth-url`` / ``--labelf-api-url`` with a hard cap
-    of ``--labelf-max-live-requests`` requests."""
-    from .target import RequestBudget, Target
+    with ``--labelf-target=live`` the service at ``--labelf-auth-url`` / ``--labelf-api-url`` (https, or
+    http on loopback), within the run's cap of ``--labelf-max-live-requests`` requests, shared by every
+    process of the run.  Tokens it hands out are redacted from the run's output."""
+    from .live import RequestBudget, live_budget
+    from .target import Target
 
     config = request.config
     if not is_live(config):
         server: SocketServer = request.getfixturevalue("labelf_mock_server")
         return Target("mock", server.base_url, server.base_url, labelf_credentials, RequestBudget(None))
-    limit = setting(config, "labelf_max_live_requests") or "60"
-    if not limit.isdigit():
-        raise pytest.UsageError(f"--labelf-max-live-requests takes a whole number, got {limit!r}")
+    budget = live_budget(config)
+    if budget is None:  # pytest_configure sets it up; only a plugin that skipped that gets here
+        raise pytest.UsageError("--labelf-target=live: the run's live request budget was never set up")
     return Target(
         "live",
         (setting(config, "labelf_auth_url") or DEFAULT_LIVE_AUTH_URL).rstrip("/"),
         (setting(config, "labelf_api_url") or DEFAULT_LIVE_API_URL).rstrip("/"),
         labelf_credentials,
-        RequestBudget(int(limit)),
+        budget,
         setting(config, "labelf_ca_bundle"),
+        redactor(config).add_token,
     )
 
 
 @pytest.fixture
 def labelf_http(labelf_target: Target) -> Iterator[httpx.Client]:
     """Scope: function. An ``httpx.Client`` with ``base_url`` at the target's API host; TLS verified,
-    requests counted against the live budget."""
+    requests counted against the run's live budget."""
     with labelf_target.client(base_url=labelf_target.api_url) as client:
         yield client
 
@@ -351,10 +377,15 @@ def labelf_http(labelf_target: Target) -> Iterator[httpx.Client]:
 @pytest.fixture
 def labelf_token(labelf_target: Target, labelf_credentials: Credentials) -> str:
     """Scope: function. A fresh access token from the target's token endpoint (client-credentials grant)."""
-    with labelf_target.client() as client:
-        response = client.post(
-            labelf_target.token_url, data={"grant_type": "client_credentials"}, auth=labelf_credentials.auth
-        )
+    from .live import LiveBudgetExceeded
+
+    try:
+        with labelf_target.client() as client:
+            response = client.post(
+                labelf_target.token_url, data={"grant_type": "client_credentials"}, auth=labelf_credentials.auth
+            )
+    except LiveBudgetExceeded as stopped:  # the cap, or the run's stop: one line, not a traceback
+        pytest.fail(f"labelf_token: {stopped}", pytrace=False)
     if response.status_code != 200:
         pytest.fail(
             f"labelf_token: POST {labelf_target.token_url} with client {labelf_credentials.client_id!r} answered "

@@ -1,46 +1,53 @@
-"""Where the tests send their requests: the mock on a socket, or the live Labelf service, with a budget."""
+"""Where the tests send their requests: the mock on a socket, or the live Labelf service, through the live
+run's guard (one request budget, TLS verified, a stop when the target is unusable)."""
 
 from __future__ import annotations
 
 import ssl
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
 from .handle import Credentials
+from .live import LiveBudgetExceeded, LiveGuard, LiveTargetStopped, RequestBudget, basic_headers, trust
 from .mock_server import REVOKE_PATH, TOKEN_PATH
 
-__all__ = ["LiveBudgetExceeded", "RequestBudget", "Target"]
+__all__ = ["GuardedTransport", "LiveBudgetExceeded", "LiveTargetStopped", "RequestBudget", "Target"]
 
 
-class LiveBudgetExceeded(RuntimeError):
-    """More requests than ``--labelf-max-live-requests`` were about to be sent to a live target."""
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with the live guard around each request."""
 
+    def __init__(self, guard: LiveGuard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guard = guard
 
-class RequestBudget:
-    """A hard cap on requests, counted before each one is sent; thread-safe."""
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        self.guard.before(request.method, url)
+        try:
+            response = super().handle_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            raise self.guard.unreachable(url, error) from error
 
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.spent = 0
-        self._lock = threading.Lock()
+        def body() -> bytes:
+            return response.read()
 
-    def spend(self, request: httpx.Request) -> None:
-        """Count ``request``; refuse it if the cap is reached (an httpx ``request`` event hook)."""
-        with self._lock:
-            if self.limit is not None and self.spent >= self.limit:
-                raise LiveBudgetExceeded(
-                    f"Refusing {request.method} {request.url.path}: the cap of {self.limit} live requests "
-                    "(--labelf-max-live-requests) is reached."
-                )
-            self.spent += 1
+        try:
+            self.guard.after(request.method, url, response.status_code, request.headers.get("authorization"), body)
+        except LiveTargetStopped:
+            response.close()
+            raise
+        return response
 
 
 @dataclass(frozen=True)
 class Target:
-    """The service under test: ``kind`` is ``mock`` (the socket server) or ``live``."""
+    """The service under test: ``kind`` is ``mock`` (the socket server) or ``live``.
+
+    ``learn_token`` hears every access token the target issues to this run (the plugin's redaction)."""
 
     kind: Literal["mock", "live"]
     auth_url: str
@@ -48,6 +55,7 @@ class Target:
     credentials: Credentials | None
     budget: RequestBudget
     ca_bundle: str | None = None
+    learn_token: Callable[[str], None] | None = None
 
     @property
     def token_url(self) -> str:
@@ -59,11 +67,16 @@ class Target:
         """``{auth_url}/oauth2/revoke``."""
         return f"{self.auth_url}{REVOKE_PATH}"
 
-    def verify(self) -> ssl.SSLContext | bool:
-        """TLS verification for httpx: always on; with the extra CA when one is given."""
-        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
+    def verify(self) -> ssl.SSLContext:
+        """TLS verification for any client: always on; the usual CAs plus ``ca_bundle`` when given."""
+        return trust(self.ca_bundle)
 
-    def client(self, **kwargs: object) -> httpx.Client:
-        """An httpx client that verifies TLS and spends this target's request budget."""
-        hooks = {"request": [self.budget.spend]}
-        return httpx.Client(verify=self.verify(), event_hooks=hooks, timeout=30.0, **kwargs)  # type: ignore[arg-type]
+    def guard(self) -> LiveGuard:
+        """The budget, stop rules and token learning every request to this target goes through."""
+        credentials = basic_headers(*self.credentials.auth) if self.credentials else frozenset()
+        return LiveGuard(self.budget, self.token_url, credentials, self.learn_token, live=self.kind == "live")
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client that verifies TLS and sends every request through :meth:`guard`."""
+        transport = GuardedTransport(self.guard(), verify=self.verify())
+        return httpx.Client(transport=transport, timeout=30.0, **kwargs)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Callable
 
-from labelf_testkit.contract_tests.service import contract_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from labelf_testkit.contract_tests.service import contract_app
 
 Rewrite = Callable[[Scope, int, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
 Headers = list[tuple[bytes, bytes]]
@@ -173,3 +175,40 @@ def server_error_on_empty_body() -> ASGIApp:
         return status, headers, body
 
     return _Rewrite(contract_app(), "/oauth2/token", rewrite)
+
+
+class _EchoSecrets:
+    """Answers every token request with a 400 whose body echoes the request's ``Authorization`` header and a
+    token the mock really issued: the worst a misbehaving server can do to a report.  Each echo appears twice,
+    the second time padded so that the suite's 300-character cut lands inside it.  Issued tokens are also
+    appended to the file named by ``LABELF_ECHO_TOKENS`` (for the test that scans the outputs)."""
+
+    def __init__(self) -> None:
+        self.app = contract_app()
+        self.mock = self.app.mock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/oauth2/token":
+            await self.app(scope, receive, send)
+            return
+        authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        token = self.mock.tokens.issue("CLIENT_ID", 2**40)
+        if path := os.environ.get("LABELF_ECHO_TOKENS"):
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(token + "\n")
+        head = json.dumps({"error": "invalid_request", "echo": authorization, "issued": token})
+        body = (
+            json.dumps(
+                {"error": "invalid_request", "echo": authorization, "issued": token, "pad": "x" * (280 - len(head))}
+            )[:-1]
+            + f', "again": "{authorization} {token}"}}'
+        )
+        payload = body.encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def echoes_secrets() -> ASGIApp:
+    """A mock that echoes credentials and tokens back in its token endpoint's error bodies."""
+    return _EchoSecrets()

@@ -12,19 +12,40 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers", "-W", "error", *args)
 
 
+FIXTURES = (
+    "labelf_mock",
+    "labelf_intercept",
+    "labelf_mock_server",
+    "labelf_config",
+    "labelf_credentials",
+    "labelf_target",
+    "labelf_token",
+    "labelf_http",
+)
+
+
+def _docstrings(fixtures_output: str) -> dict[str, str]:
+    """Each fixture's docstring as ``pytest --fixtures`` prints it (indented lines under its name)."""
+    found: dict[str, str] = {}
+    name = None
+    for line in fixtures_output.splitlines():
+        if line and not line.startswith(" "):
+            name = line.split(" ", 1)[0]
+            found[name] = ""
+        elif name is not None and line.startswith("    "):
+            found[name] += " " + line.strip()
+    return found
+
+
 def test_fixtures_are_listed_with_docstrings(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
-    for name in (
-        "labelf_mock",
-        "labelf_intercept",
-        "labelf_mock_server",
-        "labelf_config",
-        "labelf_credentials",
-        "labelf_target",
-        "labelf_token",
-        "labelf_http",
-    ):
-        result.stdout.fnmatch_lines([f"{name}*", "    Scope: *"])
+    docs = _docstrings(result.stdout.str())
+    for name in FIXTURES:
+        text = docs.get(name, "").strip()
+        scope, _, rest = text.partition(". ")
+        # The scope, then a real description: what it is and how to use it (not just "Scope: session.").
+        assert scope.startswith("Scope: "), f"{name}: {text!r}"
+        assert len(rest.split()) >= 8, f"{name} has no description after its scope: {text!r}"
 
 
 def test_help_shows_the_option_group(pytester: pytest.Pytester) -> None:
@@ -283,13 +304,14 @@ def test_live_mode_skips_mock_only_fixtures_and_needs_credentials(
             raise AssertionError("must not run")
     """,
         "--labelf-target=live",
+        "--labelf-skip-without-credentials",  # without it a live run refuses to start (tests/live)
         "-rs",
     )
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(
         [
             "*mock-only fixture: it is not available with --labelf-target=live*",
-            "*live target: set LABELF_CLIENT_ID and LABELF_CLIENT_SECRET to run this test*",
+            "*live target: LABELF_CLIENT_ID and LABELF_CLIENT_SECRET are not set*",
         ]
     )
 
