@@ -6,15 +6,18 @@ import argparse
 import importlib.metadata
 import json
 import logging
+import shutil
 import signal
+import socket
+import ssl
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
 
-from .app import create_app
+from .app import MockApp, create_app
 from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
 from .drift.command import COMMANDS, add_commands
 from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
@@ -83,8 +86,45 @@ def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None) -> str:
     return "\n".join(lines)
 
 
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server that runs ``on_serving`` once its listening socket really accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_serving: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_serving = on_serving
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_serving()
+
+
+def _announce(base_url: str, port: int, config: MockConfig, tls: LoopbackTLS | None, ready_file: str | None) -> None:
+    print(_banner(base_url, config, tls), flush=True)
+    if ready_file:
+        ready = {"base_url": base_url, "port": port, "ca_bundle": str(tls.ca_bundle) if tls else None}
+        Path(ready_file).write_text(json.dumps(ready), encoding="utf-8")
+
+
+def _uvicorn_config(app: MockApp, args: argparse.Namespace, tls: LoopbackTLS | None) -> uvicorn.Config:
+    config = uvicorn.Config(
+        app,
+        access_log=args.access_log,
+        log_level="info" if args.access_log else "warning",
+        ssl_certfile=str(tls.cert_chain) if tls else None,
+        ssl_keyfile=str(tls.private_key) if tls else None,
+        lifespan="off",
+        server_header=False,  # Hydra sends no Server header
+    )
+    config.load()  # builds the TLS context now, so a bad certificate fails before anything is announced
+    return config
+
+
 def serve(args: argparse.Namespace) -> int:
-    """Bind, print where to connect, and serve until SIGINT/SIGTERM."""
+    """Bind, serve, and print where to connect (and write ``--ready-file``) once serving; until SIGINT/SIGTERM.
+
+    Without ``--tls-dir``, the temporary directory holding the TLS key is removed at exit.
+    """
     try:
         config = _config(args)
     except ConfigError as exc:
@@ -92,34 +132,36 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     tls = make_loopback_tls(args.tls_dir) if args.tls else None
     try:
+        return _serve(args, config, tls)
+    finally:
+        if tls is not None and not args.tls_dir:
+            shutil.rmtree(tls.ca_bundle.parent, ignore_errors=True)
+
+
+def _serve(args: argparse.Namespace, config: MockConfig, tls: LoopbackTLS | None) -> int:
+    try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         print(f"labelf-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    base_url = f"{'https' if tls else 'http'}://{host}:{port}"
-    print(_banner(base_url, config, tls), flush=True)
-    if args.ready_file:
-        ready = {"base_url": base_url, "port": port, "ca_bundle": str(tls.ca_bundle) if tls else None}
-        Path(args.ready_file).write_text(json.dumps(ready), encoding="utf-8")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config),
-            access_log=args.access_log,
-            log_level="info" if args.access_log else "warning",
-            ssl_certfile=str(tls.cert_chain) if tls else None,
-            ssl_keyfile=str(tls.private_key) if tls else None,
-            lifespan="off",
-            server_header=False,  # Hydra sends no Server header
-        )
-    )
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the handler that was
-    # installed before it started; a no-op handler there makes a requested stop exit with status 0.
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, lambda *_: None)
-    server.run(sockets=[sock])
-    return 0
+    with sock:
+        port = sock.getsockname()[1]
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        base_url = f"{'https' if tls else 'http'}://{host}:{port}"
+        app = create_app(config)
+        app.mock.base_url = base_url  # discovery's issuer unless the config names one
+        try:
+            uvicorn_config = _uvicorn_config(app, args, tls)
+        except (OSError, ssl.SSLError) as exc:
+            print(f"labelf-mock: cannot serve https with {tls.cert_chain if tls else '?'}: {exc}", file=sys.stderr)
+            return 1
+        server = _AnnouncingServer(uvicorn_config, lambda: _announce(base_url, port, config, tls, args.ready_file))
+        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the handler that was
+        # installed before it started; a no-op handler there makes a requested stop exit with status 0.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, lambda *_: None)
+        server.run(sockets=[sock])
+        return 0 if server.started else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,9 +33,24 @@ def make_loopback_tls(directory: str | Path | None = None, extra_names: Iterable
     ca = trustme.CA(organization_name="labelf-testkit throwaway CA")
     cert = ca.issue_cert("localhost", "127.0.0.1", "::1", *extra_names)
     tls = LoopbackTLS(folder / "ca.pem", folder / "server-chain.pem", folder / "server-key.pem")
-    ca.cert_pem.write_to_path(str(tls.ca_bundle))
-    for blob in cert.cert_chain_pems:
-        blob.write_to_path(str(tls.cert_chain), append=True)
-    tls.private_key.touch(mode=0o600)
-    cert.private_key_pem.write_to_path(str(tls.private_key))
+    # Every file is rewritten whole, so a directory can be reused: a chain appended to an old one would no
+    # longer match the new key (OpenSSL's KEY_VALUES_MISMATCH).
+    _write(tls.ca_bundle, ca.cert_pem.bytes(), 0o644)
+    _write(tls.cert_chain, b"".join(blob.bytes() for blob in cert.cert_chain_pems), 0o644)
+    _write(tls.private_key, cert.private_key_pem.bytes(), 0o600)
     return tls
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Replace ``path`` with ``data``: written beside it, then renamed over it, so a reader never sees half a
+    file and the key is never readable by others, not even for a moment."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), mode)  # the umask may have narrowed it, or an old file widened it
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,59 @@
+"""``labelf-mock serve``'s lifecycle: reusable ``--tls-dir``, announcing only once serving, the key removed."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import httpx
+import pytest
+from labelf_testkit.mock_server import cli
+from labelf_testkit.mock_server.tls import LoopbackTLS, make_loopback_tls
+
+from tests.conftest import start_served_mock
+
+
+def _certificates(path: str | Path) -> int:
+    return Path(path).read_text().count("BEGIN CERTIFICATE")
+
+
+def test_tls_dir_can_be_reused(tmp_path: Path) -> None:
+    folder = tmp_path / "certs"
+    counts = []
+    for _ in range(2):
+        served = start_served_mock(tmp_path, "--tls", "--tls-dir", str(folder))
+        try:
+            assert served.ca_bundle is not None
+            with httpx.Client(verify=ssl.create_default_context(cafile=served.ca_bundle)) as http:
+                assert http.get(served.base_url + "/openapi.json").status_code == 200
+            counts.append(_certificates(folder / "server-chain.pem"))
+        finally:
+            assert served.stop() == 0
+    assert counts[0] == counts[1]  # rewritten, not appended to
+    assert (folder / "server-key.pem").stat().st_mode & 0o077 == 0
+
+
+def test_temporary_tls_dir_with_the_key_is_removed_at_exit(tmp_path: Path) -> None:
+    served = start_served_mock(tmp_path, "--tls")
+    assert served.ca_bundle is not None
+    folder = Path(served.ca_bundle).parent
+    assert (folder / "server-key.pem").exists()
+    assert served.stop() == 0
+    assert not folder.exists()
+
+
+def test_nothing_is_announced_when_the_server_cannot_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def mismatched(directory: str | Path | None = None) -> LoopbackTLS:
+        first, second = make_loopback_tls(tmp_path / "a"), make_loopback_tls(tmp_path / "b")
+        return LoopbackTLS(first.ca_bundle, first.cert_chain, second.private_key)  # KEY_VALUES_MISMATCH
+
+    monkeypatch.setattr(cli, "make_loopback_tls", mismatched)
+    ready = tmp_path / "ready.json"
+    code = cli.main(["serve", "--port", "0", "--tls", "--tls-dir", str(tmp_path), "--ready-file", str(ready)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert not ready.exists()
+    assert "serving on" not in out
+    assert "cannot serve https" in err
