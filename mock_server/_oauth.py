@@ -8,6 +8,7 @@ fosite >= 0.37), then the client-credentials handler: scope, audience, grant all
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,6 +26,9 @@ from .oauth_errors import (
     invalid_scope,
     unauthorized_client,
 )
+
+if TYPE_CHECKING:
+    from .state import MockState
 
 __all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
@@ -55,9 +59,9 @@ def _options(request: Request) -> Response | None:
     return Response(status_code=200, headers={"allow": _ALLOW}) if request.method == "OPTIONS" else None
 
 
-async def _read_form(request: Request) -> Form:
+async def _read_form(request: Request, state: MockState) -> Form:
     try:
-        body = await read_body(request, state_of(request).config.max_body_bytes)
+        body = await read_body(request, state.config.max_body_bytes)
     except BodyTooLarge as exc:
         # Not Hydra: Go would read up to 10 MB.  The mock refuses earlier and says why.
         raise OAuthError(
@@ -106,21 +110,39 @@ def _other_grant(grant_type: str, client: ClientConfig) -> OAuthError:
     return OAuthError("invalid_grant", 400, _INVALID_GRANT)
 
 
-def _token_response(payload: dict[str, object]) -> Response:
-    # Go's json.Marshal of a map: sorted keys, compact, no trailing newline (research §B.1).
-    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    return Response(body, 200, headers={**NO_STORE_HEADERS, "content-type": HYDRA_JSON})
+_TOKEN_HEADERS = [
+    *((name.encode(), value.encode()) for name, value in NO_STORE_HEADERS.items()),
+    (b"content-type", HYDRA_JSON.encode()),
+]
+
+
+class _TokenResponse(Response):
+    """A 200 whose headers are built once, not per request (Starlette's ``init_headers`` is measurable)."""
+
+    def __init__(self, body: bytes) -> None:  # Response.__init__ is skipped on purpose
+        self.status_code = 200
+        self.body = body
+        self.background = None
+        self.raw_headers = [*_TOKEN_HEADERS, (b"content-length", str(len(body)).encode())]
+
+
+def _token_response(token: str, expires_in: int, scope: str) -> Response:
+    # fosite access_write.go: json.Marshal of a map, so sorted keys, compact, no trailing newline.  The token
+    # is base64url and the expiry an int, so only the scope needs escaping (as json.Marshal would).
+    scope_json = json.dumps(scope) if scope else '""'
+    body = f'{{"access_token":"{token}","expires_in":{expires_in},"scope":{scope_json},"token_type":"bearer"}}'
+    return _TokenResponse(body.encode())
 
 
 async def token_endpoint(request: Request) -> Response:
     """``POST /oauth2/token``: the client-credentials grant, Hydra-faithful (research §B.1, §B.4)."""
     if (early := _options(request)) is not None:
         return early
-    form = await _read_form(request)
+    state = state_of(request)
+    form = await _read_form(request, state)
     grant_types = _split(form.first("grant_type"))
     if not grant_types:
         raise invalid_request("Request parameter 'grant_type' is missing")
-    state = state_of(request)
     client = try_authenticate_client(state.config, request.headers, form)
     if len(grant_types) != 1 or grant_types[0] not in HYDRA_GRANT_TYPES:
         raise invalid_request()  # no handler claims it: the bare error with the default hint
@@ -131,9 +153,7 @@ async def token_endpoint(request: Request) -> Response:
     scopes = _client_credentials(form, client)
     expires_in = state.expires_in(client)
     token = state.tokens.issue(client.client_id, int(state.clock.now()) + expires_in)
-    return _token_response(
-        {"access_token": token, "expires_in": expires_in, "scope": " ".join(scopes), "token_type": "bearer"}
-    )
+    return _token_response(token, expires_in, " ".join(scopes))
 
 
 async def revoke_endpoint(request: Request) -> Response:
@@ -146,7 +166,7 @@ async def revoke_endpoint(request: Request) -> Response:
         return early
     state = state_of(request)
     try:
-        form = await _read_form(request)
+        form = await _read_form(request, state)
         client = authenticate_client(state.config, request.headers, form)
     except OAuthError as error:
         if error.status == 413:

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -228,7 +229,7 @@ class JournalMiddleware:
 
 def _header_prefix(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:
     """The headers up to :data:`CAPTURE_LIMIT` bytes of names and values, and whether any were cut."""
-    if sum(len(name) + len(value) for name, value in headers) <= CAPTURE_LIMIT:
+    if sum(map(len, chain.from_iterable(headers))) <= CAPTURE_LIMIT:
         return headers, False  # the usual case: keep the server's list as it is
     kept: list[tuple[bytes, bytes]] = []
     room = CAPTURE_LIMIT
