@@ -348,7 +348,7 @@ def report(
         "",
         "| per-test overhead (500 tests, minus an empty suite) | ms/test | vs pytest-httpx |",
         "|---|---|---|",
-        f"| labelf_intercept: real token from the in-process mock | {overhead['labelf']:.2f} | "
+        f"| labelf_intercept: real token from the mock over a loopback TLS socket | {overhead['labelf']:.2f} | "
         f"{overhead['labelf'] / httpx_cost:.2f}x |",
         f"| pytest-httpx: canned response | {httpx_cost:.2f} | 1.00x |",
         f"| (empty suite of 500 tests, whole run) | {overhead['empty_suite_s'] * 1000:.0f} ms total | |",

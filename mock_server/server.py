@@ -179,6 +179,9 @@ class SocketServer:
         server, loop = self._server, self._server._loop if self._server else None
         if server is None or loop is None or loop.is_closed():
             return 0
+        state = server.server_state
+        if not state.tasks and not any(_busy(c) for c in list(state.connections)):
+            return 0  # the usual case, answered without a hop to the server's thread
 
         def close() -> int:
             busy = [c for c in server.server_state.connections if _busy(c)]
