@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from labelf_testkit.mock_server import cli
 from labelf_testkit.mock_server.tls import LoopbackTLS, make_loopback_tls
-
 from tests.conftest import start_served_mock
 
 
