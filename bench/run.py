@@ -3,13 +3,16 @@
 Usage: python bench/run.py [--quick] [--output bench/results/latest.md]
 
 1. Token endpoint over a real socket (uvicorn, one worker): throughput and p50/p99 latency, beside a bare ASGI
-   app on the same stack (the framework ceiling) and the npm ``oauth2-mock-server`` 8.x (when node is present).
-   Load comes from ``wrk`` when installed, else from a built-in asyncio load generator (slower: the figures
-   then say so).
+   app on the same stack (the framework ceiling) and the npm ``oauth2-mock-server`` 8.x (when node is present);
+   on uvicorn's httptools parser when installed, and on h11 for comparison.  Load comes from ``wrk`` when
+   installed, else from a built-in asyncio load generator (slower: the figures then say so).
+1b. In-process app time per token request (no socket, no HTTP parser) beside a Starlette constant route:
+   the ratio that survives noisy machines best.
 2. Per-test overhead of the plugin: 500 generated tests that each fetch a token through ``labelf_intercept``,
    the same body with ``pytest-httpx`` answering a canned token, and 500 empty tests.
 3. Start and stop of the session socket server, beside uvicorn serving the bare app.
-4. Resident memory growth after issuing 1,000,000 tokens (and 20,000 through the whole app in-process).
+4. Resident memory growth after issuing 1,000,000 tokens (and 20,000 through the whole app in-process), bytes
+   per revocation, and the memory a full journal of huge requests holds.
 Machines are noisy: read the ratios, not the absolute numbers.  Nothing here is a test.
 """
 
@@ -158,17 +161,30 @@ def _node_mock(node_dir: Path) -> list[str] | None:
     return [str(binary), "-a", "127.0.0.1", "-p"]
 
 
+def _parsers() -> list[str]:
+    try:
+        import httptools  # noqa: F401 - only asks whether uvicorn can use it
+    except ImportError:
+        return ["h11"]
+    return ["httptools", "h11"]
+
+
 def bench_throughput(seconds: int) -> list[tuple[str, dict[str, float]]]:
     use_wrk = shutil.which("wrk") is not None
     rows = []
     python = [sys.executable, str(HERE / "serve.py")]
-    for name, which in (
-        ("bare ASGI constant 200 (ceiling)", "bare"),
-        ("Starlette route, constant 200 (framework floor)", "starlette"),
-        ("labelf mock /oauth2/token", "mock"),
-    ):
+    cases = [
+        (f"{label} [{parser}]", which, parser)
+        for parser in _parsers()
+        for label, which in (
+            ("bare ASGI constant 200 (ceiling)", "bare"),
+            ("Starlette route, constant 200 (framework floor)", "starlette"),
+            ("labelf mock /oauth2/token", "mock"),
+        )
+    ]
+    for name, which, parser in cases:
         port = _free_port()
-        with _server([*python, which, str(port)], port, cwd=HERE):
+        with _server([*python, which, str(port), parser], port, cwd=HERE):
             _load(port, "/oauth2/token", 1, use_wrk)  # warm-up
             rows.append((name, _load(port, "/oauth2/token", seconds, use_wrk)))
     node = _node_mock(HERE / "results" / "node")
@@ -180,6 +196,65 @@ def bench_throughput(seconds: int) -> list[tuple[str, dict[str, float]]]:
     for _, row in rows:
         row["loadgen_wrk"] = float(use_wrk)
     return rows
+
+
+# --- in-process app time ---------------------------------------------------------------------------
+
+_TOKEN_SCOPE = {
+    "type": "http",
+    "asgi": {"version": "3.0"},
+    "http_version": "1.1",
+    "method": "POST",
+    "scheme": "http",
+    "path": "/oauth2/token",
+    "raw_path": b"/oauth2/token",
+    "query_string": b"",
+    "root_path": "",
+    "client": ("127.0.0.1", 1),
+    "server": ("127.0.0.1", 8080),
+}
+_TOKEN_HEADERS = [
+    (b"host", b"127.0.0.1:8080"),
+    (b"authorization", BASIC.encode()),
+    (b"content-type", b"application/x-www-form-urlencoded"),
+    (b"content-length", str(len(BODY)).encode()),
+]
+
+
+async def _app_time(app: object, requests: int) -> float:
+    """Microseconds of app time per token request, driving the ASGI app directly."""
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": BODY.encode(), "more_body": False}
+
+    statuses: list[int] = []
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(int(message["status"]))  # type: ignore[call-overload]
+
+    began = time.perf_counter()
+    for _ in range(requests):
+        await app({**_TOKEN_SCOPE, "headers": list(_TOKEN_HEADERS)}, receive, send)  # type: ignore[operator]
+    elapsed = time.perf_counter() - began
+    assert set(statuses) == {200}, set(statuses)
+    return elapsed / requests * 1e6
+
+
+def bench_app_time(requests: int, rounds: int) -> dict[str, float]:
+    """Best of ``rounds`` interleaved runs for each app, so a noisy neighbour hurts all of them alike."""
+    sys.path.insert(0, str(HERE))
+    from bare_app import app as bare
+    from bare_app import starlette_app
+
+    from labelf_testkit.mock_server import create_app
+
+    apps = {"bare": bare, "starlette": starlette_app, "mock": create_app()}
+    best = dict.fromkeys(apps, float("inf"))
+    for _ in range(rounds):
+        for name, app in apps.items():
+            best[name] = min(best[name], asyncio.run(_app_time(app, requests)))
+    return best
 
 
 # --- plugin overhead -----------------------------------------------------------------------------------
@@ -240,6 +315,7 @@ def bench_plugin_overhead(tests: int, repeats: int) -> dict[str, float]:
 def bench_start_stop(rounds: int) -> dict[str, float]:
     sys.path.insert(0, str(HERE))
     from bare_app import app as bare
+
     from labelf_testkit.mock_server import SocketServer, create_app
 
     result = {}
@@ -260,7 +336,7 @@ def bench_start_stop(rounds: int) -> dict[str, float]:
 
 _MEMORY_PROBE = textwrap.dedent("""
     import json, sys, httpx
-    from labelf_testkit.transport import InProcessTransport
+    from labelf_testkit.mock_server import InProcessTransport
     from labelf_testkit.mock_server import create_app
     from labelf_testkit.mock_server._tokens import TokenMinter
 
@@ -283,7 +359,28 @@ _MEMORY_PROBE = textwrap.dedent("""
         for i in range({requests}):
             http.post("/oauth2/token", data={{"grant_type": "client_credentials"}}, auth=("CLIENT_ID", "CLIENT_SECRET"))
         app_growth = rss() - before
-    print(json.dumps({{"minter_mb": minter_growth, "app_mb": app_growth}}))
+
+    import gc, tracemalloc
+    from labelf_testkit.mock_server.journal import CAPTURE_LIMIT
+    revoker = TokenMinter(client_ids=("CLIENT_ID",))
+    revocable = [revoker.issue("CLIENT_ID", 4_000_000_000 + i) for i in range(20_000)]
+    gc.collect()
+    tracemalloc.start()
+    for token in revocable:
+        revoker.revoke(token, "CLIENT_ID", 0)
+    revocation_bytes = tracemalloc.get_traced_memory()[0] / len(revocable)
+    tracemalloc.stop()
+
+    journaled = create_app()
+    header, body = "h" * (100 * 1024), b"x" * (64 * 1024)
+    with httpx.Client(transport=InProcessTransport(journaled), base_url="http://m") as http:
+        gc.collect()
+        before = rss()
+        for i in range(1_200):
+            http.post("/v2/models/1/inference", content=body, headers={{"x-big": header}})
+        journal_growth = rss() - before
+    print(json.dumps({{"minter_mb": minter_growth, "app_mb": app_growth, "revocation_bytes": revocation_bytes,
+                      "journal_mb": journal_growth}}))
 """)
 
 
@@ -322,27 +419,42 @@ def _machine() -> str:
 
 def report(
     throughput: list[tuple[str, dict[str, float]]],
+    app_time: dict[str, float],
     overhead: dict[str, float],
     start_stop: dict[str, float],
     memory: dict[str, float],
     tokens: int,
     requests: int,
 ) -> str:
-    ceiling = throughput[0][1]["rps"]
     loadgen = (
         "wrk -t1 -c16" if throughput and throughput[0][1]["loadgen_wrk"] else "built-in asyncio client, 16 connections"
     )
     lines = [
         f"Machine: {_machine()}. Load: {loadgen}.",
         "",
-        "| token endpoint (one uvicorn worker) | req/s | p50 ms | p99 ms | non-200 | vs ceiling |",
+        "| token endpoint (one uvicorn worker) | req/s | p50 ms | p99 ms | non-200 | vs ceiling (same parser) |",
         "|---|---|---|---|---|---|",
     ]
+    ceilings = {name.rsplit("[", 1)[-1]: row["rps"] for name, row in throughput if name.startswith("bare ASGI")}
     for name, row in throughput:
+        ceiling = ceilings.get(name.rsplit("[", 1)[-1]) if "[" in name else max(ceilings.values())
+        share = f"{row['rps'] / ceiling:.0%}" if ceiling else "?"
         lines.append(
-            f"| {name} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['errors']:.0f} | "
-            f"{row['rps'] / ceiling:.0%} |"
+            f"| {name} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['errors']:.0f} | {share} |"
         )
+    mock_rows = [row["rps"] for name, row in throughput if name.startswith("labelf mock")]
+    npm_rows = [row["rps"] for name, row in throughput if name.startswith("npm")]
+    if mock_rows and npm_rows:
+        lines += ["", f"Mock (best parser) vs npm oauth2-mock-server: {max(mock_rows) / npm_rows[0]:.1f}x."]
+    floor = app_time["starlette"]
+    lines += [
+        "",
+        "| in-process app time per token request (best of interleaved runs) | µs | vs Starlette floor |",
+        "|---|---|---|",
+        f"| bare ASGI constant 200 | {app_time['bare']:.1f} | {app_time['bare'] / floor:.2f}x |",
+        f"| Starlette route, constant 200 (floor) | {floor:.1f} | 1.00x |",
+        f"| labelf mock /oauth2/token | {app_time['mock']:.1f} | {app_time['mock'] / floor:.2f}x |",
+    ]
     httpx_cost = overhead["pytest-httpx"]
     lines += [
         "",
@@ -367,6 +479,10 @@ def report(
             f"| {tokens:,} tokens issued (token minter) | {memory['minter_mb']:.1f} |",
             f"| {requests:,} token requests through the whole app in-process (journal bounded at 1,000) | "
             f"{memory['app_mb']:.1f} |",
+            f"| 1,200 requests with a 100 KiB header and a 64 KiB body (journal keeps 16 KiB of each) | "
+            f"{memory['journal_mb']:.1f} |",
+            "",
+            f"Revocations: {memory['revocation_bytes']:.0f} bytes each (20,000 held, traced by tracemalloc).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -382,13 +498,15 @@ def main() -> None:
     tokens, requests = (100_000, 5_000) if args.quick else (1_000_000, 20_000)
     print("throughput…", flush=True)
     throughput = bench_throughput(seconds)
+    print("in-process app time…", flush=True)
+    app_time = bench_app_time(*((1_000, 3) if args.quick else (3_000, 7)))
     print("plugin overhead…", flush=True)
     overhead = bench_plugin_overhead(tests, repeats)
     print("start/stop…", flush=True)
     start_stop = bench_start_stop(rounds)
     print("memory…", flush=True)
     memory = bench_memory(tokens, requests)
-    table = report(throughput, overhead, start_stop, memory, tokens, requests)
+    table = report(throughput, app_time, overhead, start_stop, memory, tokens, requests)
     if args.startup:
         print("install weight…", flush=True)
         sys.path.insert(0, str(HERE))

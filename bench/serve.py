@@ -1,6 +1,8 @@
 """Serve an ASGI app exactly as ``labelf-mock serve`` does (uvicorn, one worker, our socket, no access log).
 
-Usage: python bench/serve.py bare|starlette|mock PORT
+Usage: python bench/serve.py bare|starlette|mock PORT [h11|httptools|auto]
+
+The third argument picks uvicorn's HTTP parser (``auto``, uvicorn's default, takes httptools when installed).
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import sys
 import uvicorn
 from bare_app import app as bare_app
 from bare_app import starlette_app
+
 from labelf_testkit.mock_server import bind_socket, create_app
 
 
 def main() -> None:
     """Serve until killed."""
     which, port = sys.argv[1], int(sys.argv[2])
+    http = sys.argv[3] if len(sys.argv) > 3 else "auto"
     app = {"bare": bare_app, "starlette": starlette_app}.get(which) or create_app()
-    config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off", server_header=False)
+    config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="off", server_header=False, http=http)
     uvicorn.Server(config).run(sockets=[bind_socket("127.0.0.1", port)])
 
 

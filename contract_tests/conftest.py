@@ -57,7 +57,15 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
         with live.client() as http:
             model_id = os.environ.get("LABELF_MODEL_ID") or None
             yield ContractTarget(
-                "live", http, live.auth_url, live.api_url, live.credentials, model_id, live.budget, guard=live.guard()
+                "live",
+                http,
+                live.auth_url,
+                live.api_url,
+                live.credentials,
+                model_id,
+                live.budget,
+                guard=live.guard(),
+                ca_bundle=live.ca_bundle,
             )
         return
     app = load_app(setting(config, "labelf_contract_app"))
