@@ -118,11 +118,3 @@ def test_report_is_whole_under_xdist(pytester: pytest.Pytester) -> None:
     assert result.ret == 0
     assert "not run" not in outcomes.values() and "fail" not in outcomes.values()
     result.stdout.fnmatch_lines(["*labelf contract summary*"])
-
-
-def test_live_mode_refuses_xdist(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--pyargs", "labelf_testkit.contract_tests", "-n", "2", "--labelf-target=live"
-    )
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*runs in one process (drop -n) so the live request cap holds*"])
