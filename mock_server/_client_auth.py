@@ -1,4 +1,4 @@
-"""Client authentication as fosite does it (``client_authentication.go``, research §B.4 cases 1-4 and 9).
+"""Client authentication as fosite does it (``client_authentication.go``; docs/fidelity.md cases 1-4, 9).
 
 HTTP Basic is parsed like Go's ``Request.BasicAuth``: the scheme ``Basic `` matched case-insensitively,
 strict padded base64, split at the first ``:``; any failure means "no Basic header" and fosite falls back

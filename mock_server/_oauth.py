@@ -1,6 +1,6 @@
 """``/oauth2/token``, ``/oauth2/revoke`` and discovery, with Hydra's checks in Hydra's order.
 
-The order is fosite's ``NewAccessRequest`` (research §B.3): parse the body, refuse an empty form, require
+The order is fosite's ``NewAccessRequest`` (``access_request_handler.go``): parse the body, refuse an empty form, require
 ``grant_type``, authenticate the client (its error only counts once a grant handler claims the request,
 fosite >= 0.37), then the client-credentials handler: scope, audience, grant allowed for the client.
 """
@@ -135,7 +135,7 @@ def _token_response(token: str, expires_in: int, scope: str) -> Response:
 
 
 async def token_endpoint(request: Request) -> Response:
-    """``POST /oauth2/token``: the client-credentials grant, Hydra-faithful (research §B.1, §B.4)."""
+    """``POST /oauth2/token``: the client-credentials grant, Hydra-faithful (docs/fidelity.md, token endpoint cases)."""
     if (early := _options(request)) is not None:
         return early
     state = state_of(request)
@@ -157,7 +157,7 @@ async def token_endpoint(request: Request) -> Response:
 
 
 async def revoke_endpoint(request: Request) -> Response:
-    """``POST /oauth2/revoke`` (RFC 7009 as fosite ``revoke_handler.go`` does it, research §B.5).
+    """``POST /oauth2/revoke`` (RFC 7009 as fosite ``revoke_handler.go`` does it).
 
     200 with an empty body for any token, known or not, this client's or another's; only invalid_request
     and invalid_client are errors, and they carry fosite's generic bodies (the specific hint is lost).

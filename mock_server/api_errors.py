@@ -1,6 +1,6 @@
 """Errors of the model API, in the documented body ``{"status", "message", "error_code", "request_id"}``.
 
-Source: Labelf's newer developer docs, ``/resources/developers/errors`` (research §A.3).  The example there
+Source: Labelf's newer developer docs, ``labelf.ai/resources/developers/errors``.  The example there
 is ``{"status": 400, "message": "texts field is required", "error_code": "MISSING_REQUIRED_FIELD",
 "request_id": "req_7f3a9b2c"}``; every other ``error_code`` value is the mock's own choice (source unknown).
 """

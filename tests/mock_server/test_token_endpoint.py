@@ -1,4 +1,4 @@
-"""``POST /oauth2/token``: the success shape and every row of research §B.4, in-process."""
+"""``POST /oauth2/token``: the success shape and every token endpoint case of docs/fidelity.md, in-process."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import json
 
 import httpx
 import pytest
-from labelf_testkit.mock_server import ClientConfig, MockApp, MockConfig, create_app
 
-from labelf_testkit.transport import InProcessTransport
+from labelf_testkit.mock_server import ClientConfig, InProcessTransport, MockApp, MockConfig, create_app
 from tests.helpers import (
     DEFAULT_HINT,
     FORM,
