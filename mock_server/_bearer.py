@@ -1,7 +1,8 @@
 """Bearer authentication of the model API (RFC 6750 §2.1, §3).
 
 Accepted: an access token this mock issued that has neither expired (by the mock's clock) nor been
-revoked, or a configured static key ``lbl_sk_…`` (Labelf's developer docs, labelf.ai/resources/developers/authentication).  Every refusal is a
+revoked, or a configured static key ``lbl_sk_…`` (Labelf's developer docs,
+labelf.ai/resources/developers/authentication).  Every refusal is a
 401 with a ``WWW-Authenticate: Bearer`` challenge that has at least one auth-param (RFC 6750 §3); the
 ``error="invalid_token"`` attribute appears only when a token was sent (RFC 6750 §3.1).
 """

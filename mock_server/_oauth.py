@@ -1,7 +1,7 @@
 """``/oauth2/token``, ``/oauth2/revoke`` and discovery, with Hydra's checks in Hydra's order.
 
-The order is fosite's ``NewAccessRequest`` (``access_request_handler.go``): parse the body, refuse an empty form, require
-``grant_type``, authenticate the client (its error only counts once a grant handler claims the request,
+The order is fosite's ``NewAccessRequest`` (``access_request_handler.go``): parse the body, refuse an empty
+form, require ``grant_type``, authenticate the client (its error only counts once a grant handler claims the request,
 fosite >= 0.37), then the client-credentials handler: scope, audience, grant allowed for the client.
 """
 
