@@ -74,7 +74,7 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     config.stash[MOCK_BUDGET] = budget
     credentials = Credentials("CLIENT_ID", "CLIENT_SECRET")
     if mode == "inprocess":
-        from labelf_testkit.transport import InProcessTransport
+        from labelf_testkit.mock_server import InProcessTransport
 
         with httpx.Client(transport=InProcessTransport(app), event_hooks={"request": [budget.spend_request]}) as http:
             yield ContractTarget(

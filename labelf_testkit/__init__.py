@@ -17,25 +17,28 @@ __version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from .handle import Credentials, LabelfMock, UnusedFaultsError
-    from .interception import LABELF_HOSTS, BlockedRequestError, intercept
+    from .interception import BlockedRequestError, intercept
     from .journal_view import JournalView
     from .mock_server import (
+        LABELF_HOSTS,
+        AsyncInProcessTransport,
         DroppedConnection,
         Fault,
+        InProcessTransport,
         JournalEntry,
         MockConfig,
         SocketServer,
         create_app,
+        requests_adapter,
     )
     from .route_faults import RouteFaults, TokenFaults
     from .target import LiveBudgetExceeded, Target
-    from .transport import AsyncInProcessTransport, InProcessTransport, requests_adapter
 
 _WHERE = {
     "Credentials": ".handle",
     "LabelfMock": ".handle",
     "UnusedFaultsError": ".handle",
-    "LABELF_HOSTS": ".interception",
+    "LABELF_HOSTS": ".mock_server",
     "BlockedRequestError": ".interception",
     "intercept": ".interception",
     "JournalView": ".journal_view",
@@ -49,9 +52,9 @@ _WHERE = {
     "TokenFaults": ".route_faults",
     "LiveBudgetExceeded": ".target",
     "Target": ".target",
-    "AsyncInProcessTransport": ".transport",
-    "InProcessTransport": ".transport",
-    "requests_adapter": ".transport",
+    "AsyncInProcessTransport": ".mock_server",
+    "InProcessTransport": ".mock_server",
+    "requests_adapter": ".mock_server",
 }
 
 __all__ = [

@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .coexistence import tool_patches
-from .hosts import LABELF_HOSTS, LOOPBACK_HOSTS, normalize_host
-from .mock_server import MockApp
+from .mock_server import LABELF_HOSTS, LOOPBACK_HOSTS, MockApp, normalize_host
 from .servers import MockServers
 
-__all__ = ["LABELF_HOSTS", "BlockedRequestError", "intercept", "is_routed"]
+__all__ = ["BlockedRequestError", "intercept", "is_routed"]
 
 _PORTS = {"http": 80, "https": 443}
 

@@ -16,7 +16,7 @@ import pytest
 
 from ._redaction_hooks import REDACTOR, safely_redact_report
 from ._redaction_hooks import register as register_redaction
-from .hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
+from .mock_server import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 
 if TYPE_CHECKING:
     import httpx
@@ -309,7 +309,8 @@ def labelf_intercept(
     timeouts, retries, streaming and concurrency behave as over the network; yields the ``labelf_mock``
     handle. ``@pytest.mark.labelf_intercept(block_other_hosts=True)`` also refuses any other non-loopback host
     with ``BlockedRequestError`` naming it. Mock-only."""
-    from .interception import LABELF_HOSTS, intercept
+    from .interception import intercept
+    from .mock_server import LABELF_HOSTS
 
     marker = request.node.get_closest_marker("labelf_intercept")
     kwargs = dict(marker.kwargs) if marker else {}

@@ -14,8 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .hosts import LABELF_HOSTS
-from .mock_server import LoopbackTLS, MockApp, MockConfig, SocketServer, create_app, make_loopback_tls
+from .mock_server import LABELF_HOSTS, LoopbackTLS, MockApp, MockConfig, SocketServer, create_app, make_loopback_tls
 
 __all__ = ["MockServers", "ServerPool"]
 

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from .clock import Clock, ManualClock, SystemClock
     from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
     from .faults import DroppedConnection, Fault, FaultKind, FaultPlan
+    from .hosts import (
+        DEFAULT_LIVE_API_URL,
+        DEFAULT_LIVE_AUTH_URL,
+        LABELF_HOSTS,
+        LOOPBACK_HOSTS,
+        normalize_host,
+    )
+    from .inprocess import AsyncInProcessTransport, InProcessTransport, requests_adapter
     from .journal import Journal, JournalEntry
     from .oauth_errors import OAuthError
     from .redaction import REDACTED, Redactor, fingerprint
@@ -38,6 +46,14 @@ if TYPE_CHECKING:
     from .tls import LoopbackTLS, make_loopback_tls
 
 _WHERE = {
+    "DEFAULT_LIVE_API_URL": ".hosts",
+    "DEFAULT_LIVE_AUTH_URL": ".hosts",
+    "LABELF_HOSTS": ".hosts",
+    "LOOPBACK_HOSTS": ".hosts",
+    "normalize_host": ".hosts",
+    "AsyncInProcessTransport": ".inprocess",
+    "InProcessTransport": ".inprocess",
+    "requests_adapter": ".inprocess",
     "API_PREFIX": ".routes",
     "ApiError": ".api_errors",
     "ClientConfig": ".config",
@@ -81,14 +97,19 @@ _WHERE = {
 
 __all__ = [
     "API_PREFIX",
+    "DEFAULT_LIVE_API_URL",
+    "DEFAULT_LIVE_AUTH_URL",
     "DISCOVERY_PATH",
     "ENDPOINTS",
     "FAULT_ROUTES",
+    "LABELF_HOSTS",
+    "LOOPBACK_HOSTS",
     "OPENAPI_PATH",
     "REDACTED",
     "REVOKE_PATH",
     "TOKEN_PATH",
     "ApiError",
+    "AsyncInProcessTransport",
     "ClientConfig",
     "Clock",
     "ConfigError",
@@ -98,6 +119,7 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "HostFamily",
+    "InProcessTransport",
     "Journal",
     "JournalEntry",
     "LoopbackTLS",
@@ -118,7 +140,9 @@ __all__ = [
     "host_of",
     "load_config",
     "make_loopback_tls",
+    "normalize_host",
     "openapi_document",
+    "requests_adapter",
 ]
 
 

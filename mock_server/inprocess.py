@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from starlette.types import ASGIApp
 
-from .mock_server import DroppedConnection
+from .faults import DroppedConnection
 
 __all__ = ["AsyncInProcessTransport", "InProcessTransport", "requests_adapter"]
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from labelf_testkit.mock_server import MockApp, MockConfig, create_app
 
-from labelf_testkit.transport import InProcessTransport
+from labelf_testkit.mock_server import InProcessTransport, MockApp, MockConfig, create_app
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_loading_the_plugins_imports_nothing_heavy() -> None:
 
 
 def test_the_probe_would_see_a_heavy_import() -> None:
-    assert "starlette" in _imported_after("import labelf_testkit.mock_server")
+    assert "starlette" in _imported_after("from labelf_testkit.mock_server import create_app")
 
 
 def test_a_project_with_its_own_mock_server_and_contract_tests_packages(pytester: pytest.Pytester) -> None:

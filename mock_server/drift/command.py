@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from labelf_testkit.hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
-
+from ..hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 from ..redaction import Redactor
 from ..routes import REVOKE_PATH, TOKEN_PATH
 from .baseline import Baseline, classify

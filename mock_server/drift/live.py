@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from labelf_testkit.hosts import LOOPBACK_HOSTS, normalize_host
-
+from ..hosts import LOOPBACK_HOSTS, normalize_host
 from ..routes import API_PREFIX
 from .compare import Answer
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ... import __version__
 from .baseline import Verdict
 from .runner import DriftRun, as_dict
 
@@ -73,7 +73,7 @@ def markdown(run: DriftRun, verdicts: list[Verdict]) -> str:
         f"{run.live_requests} live requests of at most {options.max_requests}.",
         "",
         f"**{counts['new'] + counts['expired']} drift** ({counts['new']} new, {counts['expired']} expired), "
-        f"{counts['accepted']} accepted, {counts['noise']} noise. labelf-testkit {__version__}.",
+        f"{counts['accepted']} accepted, {counts['noise']} noise. labelf-testkit {version('labelf-testkit')}.",
     ]
     for status, title, about in _SECTIONS:
         chosen = [v for v in verdicts if v.status == status]
@@ -94,7 +94,7 @@ def to_json(run: DriftRun, verdicts: list[Verdict]) -> dict[str, Any]:
     options = run.options
     return {
         "tool": "labelf-mock drift",
-        "version": __version__,
+        "version": version("labelf-testkit"),
         "live": {"auth_url": options.auth_url, "api_url": options.api_url},
         "mock_config": run.config_source,
         "model_id": run.model_id,

@@ -165,7 +165,7 @@ def _run_live(options: DriftOptions, live: LiveService, inputs: Inputs, redactor
 
 
 def _run_mock(config: MockConfig, inputs: Inputs, redactor: Redactor) -> dict[str, Answer]:
-    from labelf_testkit.transport import InProcessTransport  # the plugin package imports this one
+    from ..inprocess import InProcessTransport
 
     answers: dict[str, Answer] = {}
     with httpx.Client(transport=InProcessTransport(create_app(config))) as mock:

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from labelf_testkit.mock_server import MockApp, MockConfig, ModelConfig
 from labelf_testkit.mock_server.clock import ManualClock
-
 from tests.helpers import FORM, GRANT, basic
 
 API_ERROR_KEYS = {"status", "message", "error_code", "request_id"}
@@ -283,9 +283,7 @@ def test_token_expires_by_the_mock_clock(app: MockApp, client: httpx.Client, tok
 
 
 def test_token_from_another_mock_instance_is_refused(client: httpx.Client) -> None:
-    from labelf_testkit.mock_server import create_app
-
-    from labelf_testkit.transport import InProcessTransport
+    from labelf_testkit.mock_server import InProcessTransport, create_app
 
     with httpx.Client(transport=InProcessTransport(create_app()), base_url="http://other") as other:
         foreign = other.post(

@@ -133,8 +133,7 @@ def test_int_and_str_model_ids_are_one_id() -> None:
 def test_int_model_id_answers_inference(tmp_path: Path) -> None:
     import httpx
 
-    from labelf_testkit.mock_server import create_app
-    from labelf_testkit.transport import InProcessTransport
+    from labelf_testkit.mock_server import InProcessTransport, create_app
 
     app = create_app(MockConfig(models=(ModelConfig(7, "Seven", ("x", "y")),)))
     token = app.mock.tokens.issue("CLIENT_ID", 2**40)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from labelf_testkit.mock_server import create_app
+from labelf_testkit.mock_server import InProcessTransport, create_app
 from labelf_testkit.mock_server._forms import parse_form
 from labelf_testkit.mock_server._mediatype import MediaTypeError, parse_media_type
 from labelf_testkit.mock_server._multipart import (
@@ -19,7 +19,6 @@ from labelf_testkit.mock_server._multipart import (
     read_form,
 )
 from labelf_testkit.mock_server.oauth_errors import OAuthError
-from labelf_testkit.transport import InProcessTransport
 from tests.helpers import IR, assert_oauth_error, basic
 
 GOOD_BASIC = basic("CLIENT_ID", "CLIENT_SECRET")

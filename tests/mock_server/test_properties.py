@@ -9,10 +9,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from labelf_testkit.mock_server import ClientConfig, MockConfig, create_app
-from labelf_testkit.mock_server._forms import go_query_unescape, parse_form
 
-from labelf_testkit.transport import InProcessTransport
+from labelf_testkit.mock_server import ClientConfig, InProcessTransport, MockConfig, create_app
+from labelf_testkit.mock_server._forms import go_query_unescape, parse_form
 from tests.helpers import FORM, GRANT, basic
 
 # Printable and non-ASCII text, rich in the characters that break naive encoders.

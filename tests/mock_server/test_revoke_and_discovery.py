@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from labelf_testkit import LabelfMock
-from labelf_testkit.mock_server import ClientConfig, MockConfig, create_app
-from labelf_testkit.transport import InProcessTransport
+from labelf_testkit.mock_server import ClientConfig, InProcessTransport, MockConfig, create_app
 from tests.helpers import DEFAULT_HINT, FORM, GRANT, INVALID_CLIENT, IR, assert_oauth_error, basic
 
 GOOD = basic("CLIENT_ID", "CLIENT_SECRET")

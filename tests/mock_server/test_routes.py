@@ -16,6 +16,7 @@ from labelf_testkit.mock_server import (
     FAULT_ROUTES,
     Endpoint,
     Fault,
+    InProcessTransport,
     MockApp,
     OAuthError,
     create_app,
@@ -23,7 +24,6 @@ from labelf_testkit.mock_server import (
     host_of,
     openapi_document,
 )
-from labelf_testkit.transport import InProcessTransport
 
 GRANT = {"grant_type": "client_credentials"}
 

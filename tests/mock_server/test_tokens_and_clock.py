@@ -7,6 +7,7 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from labelf_testkit.mock_server._tokens import TokenMinter, TokenRejected
 from labelf_testkit.mock_server.clock import ManualClock
 

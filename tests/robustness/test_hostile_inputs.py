@@ -14,10 +14,9 @@ import tracemalloc
 import httpx
 
 from labelf_testkit import LabelfMock
-from labelf_testkit.mock_server import create_app
+from labelf_testkit.mock_server import InProcessTransport, create_app
 from labelf_testkit.mock_server._tokens import TokenMinter
 from labelf_testkit.mock_server.journal import CAPTURE_LIMIT
-from labelf_testkit.transport import InProcessTransport
 from tests.robustness.conftest import Tally
 
 GRANT = {"grant_type": "client_credentials"}
