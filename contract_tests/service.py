@@ -160,11 +160,11 @@ class _GuardedAdapter(requests.adapters.HTTPAdapter):
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> Any:
         host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
         if self._context is not None:  # requests' documented way to bring an SSLContext; verification stays on
-            pool["ssl_context"] = self._context
-            pool["cert_reqs"] = "CERT_REQUIRED"
+            extra: dict[str, Any] = {"ssl_context": self._context, "cert_reqs": "CERT_REQUIRED"}
+            pool.update(extra)  # type: ignore[typeddict-item]
         return host, pool
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:

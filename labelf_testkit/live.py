@@ -16,6 +16,7 @@ import ipaddress
 import json
 import os
 import ssl
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -134,13 +135,13 @@ class SharedBudget(RequestBudget):
 
 
 def _lock_file(handle: IO[str]) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    if sys.platform == "win32":  # pragma: no cover
         import msvcrt
 
         msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
     else:
+        import fcntl
+
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
 
 
@@ -264,12 +265,17 @@ def configure_live(config: pytest.Config, settings: Callable[[str], str | None])
     else:
         budget = SharedBudget.create(limit)
         config.stash[LIVE_BUDGET] = budget
-        config.add_cleanup(lambda: os.path.exists(budget.path) and os.unlink(budget.path))
+        config.add_cleanup(lambda: _remove(budget.path))
     config.pluginmanager.register(LiveRunHooks(config), "labelf-live")
     return (client_id, secret) if client_id and secret else None
 
 
 _TRUE = {"1", "true", "yes"}
+
+
+def _remove(path: str) -> None:
+    if os.path.exists(path):
+        os.unlink(path)
 
 
 class LiveRunHooks:

@@ -4,6 +4,7 @@ log of a ``labelf-mock serve`` on loopback."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -26,11 +27,11 @@ def token_requests(served: ServedMock) -> int:
 
 
 @pytest.fixture
-def served(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> ServedMock:
+def served(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServedMock]:
     monkeypatch.setenv("LABELF_CLIENT_ID", "CLIENT_ID")
     monkeypatch.setenv("LABELF_CLIENT_SECRET", "CLIENT_SECRET")
     served = start_served_mock(pytester.path, "--access-log")
-    yield served  # type: ignore[misc]
+    yield served
     assert served.stop() == 0
 
 
