@@ -80,18 +80,22 @@ def _replace_lone_surrogates(root: dict[str, Any]) -> None:
     stack: list[dict[str, Any] | list[Any]] = [root]
     while stack:
         node = stack.pop()
-        pairs = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
         if isinstance(node, dict):
+            items = list(node.items())
             node.clear()
-        for key, value in pairs:
-            if isinstance(value, str):
-                value = _SURROGATE.sub("\ufffd", value)
-            elif isinstance(value, dict | list):
-                stack.append(value)
-            if isinstance(node, dict):
-                node[_SURROGATE.sub("\ufffd", key)] = value
-            else:
-                node[key] = value
+            for key, value in items:
+                node[_SURROGATE.sub("\ufffd", key)] = _clean(value, stack)
+        else:
+            node[:] = [_clean(value, stack) for value in node]
+
+
+def _clean(value: Any, stack: list[dict[str, Any] | list[Any]]) -> Any:
+    """``value`` with lone surrogates replaced if it is a string; containers go on ``stack`` for later."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict | list):
+        stack.append(value)
+    return value
 
 
 def _texts(value: object, field: str, limit: int) -> list[str]:

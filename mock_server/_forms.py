@@ -122,7 +122,7 @@ async def read_body(request: Request, limit: int) -> bytes:
         message = await request.receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
-        body = message.get("body", b"")
+        body: bytes = message.get("body", b"")
         if not chunks and not message.get("more_body", False):
             if len(body) > limit:
                 raise BodyTooLarge(limit)

@@ -99,6 +99,6 @@ def _cosine(a: tuple[dict[str, int], float], b: tuple[dict[str, int], float], id
     (small, small_norm), (large, large_norm) = sorted((a, b), key=lambda features: len(features[0]))
     if small_norm == 0 or large_norm == 0:
         return 0.0
-    dot = sum(map(mul, small.values(), map(large.get, small, repeat(0))))
+    dot: int = sum(map(mul, small.values(), map(large.get, small, repeat(0))))
     # Different texts stay below 1.0 so identical texts always rank first.
     return min(dot / (small_norm * large_norm), 0.999999)

@@ -127,7 +127,7 @@ def test_int_and_str_model_ids_are_one_id() -> None:
     assert seven == ModelConfig("7", "Seven", ("x", "y"))
     assert MockConfig(models=(seven,)).model("7") is seven
     with pytest.raises(ConfigError, match=r"Config 'models\[\]\.model_id' has value True"):
-        ModelConfig(True, "Bool", ("x",))  # type: ignore[arg-type]
+        ModelConfig(True, "Bool", ("x",))
 
 
 def test_int_model_id_answers_inference(tmp_path: Path) -> None:
