@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .journal_view import JournalView
 from .mock_server import API_PREFIX, FAULT_ROUTES, REDACTED, REVOKE_PATH, TOKEN_PATH, ManualClock, MockApp
 from .route_faults import RouteFaults, TokenFaults
+
+if TYPE_CHECKING:
+    from .servers import ConnectionRefusals, RefusedConnection
 
 __all__ = ["Credentials", "LabelfMock", "UnusedFaultsError"]
 
@@ -41,12 +45,15 @@ class LabelfMock:
 
     __test__ = False
 
-    def __init__(self, app: MockApp, base_url: str, ca_bundle: str | None = None) -> None:
+    def __init__(
+        self, app: MockApp, base_url: str, ca_bundle: str | None = None, refusals: ConnectionRefusals | None = None
+    ) -> None:
         self.app = app
         #: Where the session's server listens: ``http://127.0.0.1:PORT`` (``https`` with ``--labelf-mock-tls``).
         self.base_url = base_url
         #: With ``--labelf-mock-tls``: the CA bundle to trust for ``base_url`` (verification stays on); else ``None``.
         self.ca_bundle = ca_bundle
+        self._refusals = refusals
         state = app.mock
         self.token = TokenFaults(state)
         self.revoke = RouteFaults(state.faults, "revoke")
@@ -130,9 +137,27 @@ class LabelfMock:
                 "Remove them, or turn the check off with @pytest.mark.labelf(assert_all_faults_used=False)."
             )
 
+    def refuse_connections(self, times: int = 1, host: str | None = None) -> None:
+        """Refuse the next ``times`` connections to ``host`` (one of Labelf's hosts; any of them by default) made
+        through interception: the client's own connect fails with ``ConnectionRefusedError`` (``httpx.ConnectError``,
+        urllib3's ``NewConnectionError``), so its connect retries run.  See :attr:`refused_connections`."""
+        self._connection_refusals().plan(times, host)
+
+    @property
+    def refused_connections(self) -> list[RefusedConnection]:
+        """Each connection refused so far, as ``(host, port)``: they never reach the server, so not the journal."""
+        return list(self._connection_refusals().refused)
+
+    def _connection_refusals(self) -> ConnectionRefusals:
+        if self._refusals is None:
+            raise RuntimeError("This handle was built without interception's servers; use labelf_intercept.")
+        return self._refusals
+
     def reset(self) -> None:
         """Clean slate: wall clock, no revocations, faults, journal or lifetime override."""
         self.app.mock.reset()
+        if self._refusals is not None:
+            self._refusals.reset()
 
     def __repr__(self) -> str:
         return f"<LabelfMock {self.base_url} faults={len(self.app.mock.faults)} requests={len(self.journal)}>"

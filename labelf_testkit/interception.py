@@ -9,6 +9,9 @@ runs, streaming and concurrency are real.  For https the client's TLS handshake 
 throwaway CA, for connections to Labelf's host names only (``ssl.SSLContext.wrap_socket``/``wrap_bio``);
 verification is never turned off and the user's own context is never changed.
 
+A planned connection fault (``labelf_mock.refuse_connections``) resolves the next connections to a loopback
+port nothing listens on, so the kernel refuses them and the client's own connect-retry machinery runs.
+
 Other hosts are left alone, or refused with :class:`BlockedRequestError` when ``block_other_hosts`` is set
 (loopback always passes).  Mocking tools that answer before a socket is opened (responses, respx,
 pytest-httpx, vcrpy) are told to let Labelf's hosts through while interception is active, so those requests
@@ -52,7 +55,10 @@ class _Route:
         """The mock's address for a connection to ``host:port``; ``None`` to leave it alone; raises if blocked."""
         name = normalize_host(host)
         if name in self.hosts:
-            server = self.servers.plain() if _port(port) == 80 else self.servers.secure()
+            number = _port(port)
+            if self.servers.refusals.take(name, number):  # planned by labelf_mock.refuse_connections()
+                return self.servers.refusing_address()
+            server = self.servers.plain() if number == 80 else self.servers.secure()
             return server.host, server.port
         if self.block and not _is_local(name):
             raise BlockedRequestError(

@@ -288,7 +288,9 @@ def labelf_mock(
         check = (setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
     servers = _labelf_servers.for_config(labelf_config)
     server = _serving(request, servers)
-    handle = LabelfMock(server.app, server.base_url, str(server.tls.ca_bundle) if server.tls else None)
+    handle = LabelfMock(
+        server.app, server.base_url, str(server.tls.ca_bundle) if server.tls else None, servers.refusals
+    )
     handle.reset()
     try:
         yield handle

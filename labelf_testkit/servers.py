@@ -8,15 +8,87 @@ real certificate chain, against a CA that only the redirected connections trust.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from .mock_server import LABELF_HOSTS, LoopbackTLS, MockApp, MockConfig, SocketServer, create_app, make_loopback_tls
+from .mock_server import (
+    LABELF_HOSTS,
+    LoopbackTLS,
+    MockApp,
+    MockConfig,
+    SocketServer,
+    create_app,
+    make_loopback_tls,
+    normalize_host,
+)
 
-__all__ = ["MockServers", "ServerPool"]
+__all__ = ["ConnectionRefusals", "MockServers", "RefusedConnection", "ServerPool"]
+
+
+class RefusedConnection(NamedTuple):
+    """One connection attempt interception refused: the Labelf host and the port the client asked for."""
+
+    host: str
+    port: int | None
+
+
+@dataclass
+class _Planned:
+    host: str | None
+    left: int
+
+
+class ConnectionRefusals:
+    """Planned refusals of the next connections to Labelf's hosts, and the attempts refused so far.
+
+    A refused connection never reaches the server, so it is in no journal; :attr:`refused` is its record.
+    """
+
+    def __init__(self) -> None:
+        self._plan: list[_Planned] = []  # consumed first to last
+        self.refused: list[RefusedConnection] = []
+        self._lock = threading.Lock()
+
+    def plan(self, times: int, host: str | None = None) -> None:
+        """Refuse the next ``times`` connections to ``host`` (a Labelf host; ``None``: any of them)."""
+        name = None if host is None else normalize_host(host)
+        if name is not None and name not in LABELF_HOSTS:
+            raise ValueError(f"{host!r} is not a Labelf host; use one of {', '.join(sorted(LABELF_HOSTS))}.")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"times must be a positive int, not {times!r}.")
+        with self._lock:
+            self._plan.append(_Planned(name, times))
+
+    def take(self, host: str, port: int | None) -> bool:
+        """Whether this connection to ``host`` is to be refused (then it is recorded and the plan used up)."""
+        if not self._plan:  # the usual case: nothing planned, no lock taken
+            return False
+        with self._lock:
+            for entry in self._plan:
+                if entry.host is None or entry.host == host:
+                    entry.left -= 1
+                    if entry.left == 0:
+                        self._plan.remove(entry)
+                    self.refused.append(RefusedConnection(host, port))
+                    return True
+        return False
+
+    def unused(self) -> list[str]:
+        """Descriptions of refusals planned but not (all) used."""
+        with self._lock:
+            return [f"refuse {e.left} more connection(s) to {e.host or 'any Labelf host'}" for e in self._plan]
+
+    def reset(self) -> None:
+        """Nothing planned, nothing recorded."""
+        with self._lock:
+            self._plan.clear()
+            self.refused = []
 
 
 class MockServers:
@@ -29,6 +101,9 @@ class MockServers:
         self._context: ssl.SSLContext | None = None
         self._servers: dict[bool, SocketServer] = {}
         self._lock = threading.RLock()
+        #: Connections interception is to refuse (``LabelfMock.refuse_connections``), and those it refused.
+        self.refusals = ConnectionRefusals()
+        self._closed_port: socket.socket | None = None
 
     @property
     def tls(self) -> LoopbackTLS:
@@ -54,6 +129,16 @@ class MockServers:
         """The https server, started if it is not running (restarted if it died)."""
         return self._server(secure=True)
 
+    def refusing_address(self) -> tuple[str, int]:
+        """A loopback address that refuses every connection: a port bound here and never listened on, so the
+        kernel answers each connection with a reset and the client gets its own ``ConnectionRefusedError``."""
+        with self._lock:
+            if self._closed_port is None:
+                self._closed_port = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                self._closed_port.bind(("127.0.0.1", 0))  # held, so no other program can listen there
+            host, port = self._closed_port.getsockname()[:2]
+            return host, port
+
     def started(self) -> list[SocketServer]:
         """The servers started so far."""
         with self._lock:
@@ -75,6 +160,9 @@ class MockServers:
         """Stop every server (threads joined, sockets closed)."""
         with self._lock:
             servers, self._servers = list(self._servers.values()), {}
+            if self._closed_port is not None:
+                self._closed_port.close()
+                self._closed_port = None
         for server in servers:
             server.stop()
 
