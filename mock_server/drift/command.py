@@ -100,7 +100,7 @@ def _drift(args: argparse.Namespace) -> int:
     redactor = Redactor()
     try:
         client_id, secret = credentials_from_env()
-        redactor.add(secret)
+        redactor.add_credentials(client_id, secret)
         options = DriftOptions(
             live_url("--live-auth-url", args.live_auth_url),
             live_url("--live-api-url", args.live_api_url),
@@ -131,14 +131,14 @@ def _drift(args: argparse.Namespace) -> int:
 
 def _take_snapshot(args: argparse.Namespace, redactor: Redactor) -> tuple[str, int, list[str]]:
     client_id, secret = credentials_from_env()
-    redactor.add(secret)
+    redactor.add_credentials(client_id, secret)
     auth, api = live_url("--live-auth-url", args.live_auth_url), live_url("--live-api-url", args.live_api_url)
     live = LiveService(auth, api, LiveCap(args.max_requests), args.ca_bundle)
     try:
         token, expires_in = token_of(
             live.send("POST", f"{auth}{TOKEN_PATH}", *token_request(client_id, secret)), client_id
         )
-        redactor.add(token)
+        redactor.add_token(token)
         models, skipped = read_models(live, token, reserve=1)
         document = build(models, client_id, expires_in)
         # Leave no token behind: RFC 7009 revocation of the one this snapshot used.

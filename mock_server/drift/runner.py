@@ -149,7 +149,7 @@ def _run_live(options: DriftOptions, live: LiveService, inputs: Inputs, redactor
         if isinstance(body, dict) and isinstance(body.get("access_token"), str):
             tokens.append(body["access_token"])
     for issued in tokens:
-        redactor.add(issued)
+        redactor.add_token(issued)
     config, skipped = _base_config(options, live, token, expires_in)
     model_id = options.model_id or (config.models[0].model_id if config.models else None)
     inputs = replace(inputs, token=token, model_id=model_id)
