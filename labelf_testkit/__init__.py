@@ -27,11 +27,14 @@ if TYPE_CHECKING:
         InProcessTransport,
         JournalEntry,
         MockConfig,
+        ScriptError,
         SocketServer,
         create_app,
         requests_adapter,
     )
     from .route_faults import RouteFaults, TokenFaults
+    from .scripting import ModelScript
+    from .standalone import RunningMock, serve_mock, start_mock
     from .target import LiveBudgetExceeded, Target
 
 _WHERE = {
@@ -49,6 +52,11 @@ _WHERE = {
     "SocketServer": ".mock_server",
     "create_app": ".mock_server",
     "RouteFaults": ".route_faults",
+    "ModelScript": ".scripting",
+    "ScriptError": ".mock_server",
+    "RunningMock": ".standalone",
+    "serve_mock": ".standalone",
+    "start_mock": ".standalone",
     "TokenFaults": ".route_faults",
     "LiveBudgetExceeded": ".target",
     "Target": ".target",
@@ -70,7 +78,10 @@ __all__ = [
     "LabelfMock",
     "LiveBudgetExceeded",
     "MockConfig",
+    "ModelScript",
     "RouteFaults",
+    "RunningMock",
+    "ScriptError",
     "SocketServer",
     "Target",
     "TokenFaults",
@@ -79,6 +90,8 @@ __all__ = [
     "create_app",
     "intercept",
     "requests_adapter",
+    "serve_mock",
+    "start_mock",
 ]
 
 

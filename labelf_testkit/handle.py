@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from .journal_view import JournalView
-from .mock_server import API_PREFIX, FAULT_ROUTES, REDACTED, REVOKE_PATH, TOKEN_PATH, ManualClock, MockApp
-from .route_faults import RouteFaults, TokenFaults
+from .mock_server import (
+    API_PREFIX,
+    FAULT_ROUTES,
+    REDACTED,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    ManualClock,
+    MatchArgs,
+    MockApp,
+    RequestMatch,
+    SimilarityScript,
+    TextMatcher,
+)
+from .route_faults import RouteFaults, TokenFaults, describe_unused
+from .scripting import ModelScript
 
 if TYPE_CHECKING:
     from .servers import ConnectionRefusals, RefusedConnection
@@ -39,8 +52,9 @@ class LabelfMock:
     """The mock as a test sees it; the ``labelf_mock`` fixture gives a fresh one (state reset) per test.
 
     ``token``, ``revoke``, ``inference``, ``similarity``, ``models``, ``api`` and ``any`` plan faults on a route
-    (shortcuts for :meth:`route`, which takes any name of the route table or an exact path); ``clock`` moves the
-    mock's time; ``journal`` lists what the mock received.
+    and count its calls (shortcuts for :meth:`route`, which takes any name of the route table or an exact
+    path); :meth:`model` and :meth:`similarity_score` script answers; ``clock`` moves the mock's time;
+    ``journal`` lists what the mock received.
     """
 
     __test__ = False
@@ -56,12 +70,12 @@ class LabelfMock:
         self._refusals = refusals
         state = app.mock
         self.token = TokenFaults(state)
-        self.revoke = RouteFaults(state.faults, "revoke")
-        self.inference = RouteFaults(state.faults, "inference")
-        self.similarity = RouteFaults(state.faults, "similarity")
-        self.models = RouteFaults(state.faults, "models")
-        self.api = RouteFaults(state.faults, "api")
-        self.any = RouteFaults(state.faults, "any")
+        self.revoke = RouteFaults(state.faults, "revoke", state.journal)
+        self.inference = RouteFaults(state.faults, "inference", state.journal)
+        self.similarity = RouteFaults(state.faults, "similarity", state.journal)
+        self.models = RouteFaults(state.faults, "models", state.journal)
+        self.api = RouteFaults(state.faults, "api", state.journal)
+        self.any = RouteFaults(state.faults, "any", state.journal)
         self.journal = JournalView(state.journal)
 
     @property
@@ -100,7 +114,34 @@ class LabelfMock:
                 f"Unknown route {name_or_path!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting "
                 "with '/'."
             )
-        return RouteFaults(self.app.mock.faults, name_or_path)
+        return RouteFaults(self.app.mock.faults, name_or_path, self.app.mock.journal)
+
+    def model(self, model_id: str | int) -> ModelScript:
+        """Script one configured model for this test: ``answer(texts, scores)``, ``archive()``, ``remove()``."""
+        return ModelScript(self.app.mock.scripts, model_id)
+
+    def similarity_score(
+        self,
+        *,
+        score: float,
+        compare: TextMatcher | None = None,
+        base: TextMatcher | None = None,
+        compare_id: str | int | None = None,
+        base_id: str | int | None = None,
+        times: int | None = None,
+        **match: Unpack[MatchArgs],
+    ) -> SimilarityScript:
+        """Script the similarity of (compare, base) pairs, picked by text (exact, pattern or predicate) or id;
+        a side left out matches any text.  The pair is then ranked among the others and ``top_n`` applies."""
+        return self.app.mock.scripts.similarity_score(
+            score,
+            compare=compare,
+            base=base,
+            compare_id=compare_id,
+            base_id=base_id,
+            match=RequestMatch.from_args(match),
+            times=times,
+        )
 
     def issue_token(self, client_id: str | None = None, expires_in: int | None = None) -> str:
         """A valid access token minted directly, without an HTTP call (not in the journal)."""
@@ -128,11 +169,12 @@ class LabelfMock:
     def assert_all_faults_used(self) -> None:
         """Fail, listing them, if any planned fault was never triggered."""
         __tracebackhide__ = True
-        unused = self.unused_faults()
+        unused = self.app.mock.faults.unused()
         if unused:
-            listing = "\n".join(f"  - {line}" for line in unused)
+            listing = describe_unused(unused, self.app.mock.journal)
             raise UnusedFaultsError(
-                "These planned faults were never triggered, so the code under test never made those calls:\n"
+                "These planned faults were never triggered, so the code under test never made those calls "
+                "(under a fault with criteria, each request its route received and how it differs):\n"
                 f"{listing}\n"
                 "Remove them, or turn the check off with @pytest.mark.labelf(assert_all_faults_used=False)."
             )
@@ -154,7 +196,7 @@ class LabelfMock:
         return self._refusals
 
     def reset(self) -> None:
-        """Clean slate: wall clock, no revocations, faults, journal or lifetime override."""
+        """Clean slate: wall clock, no revocations, faults, scripts, journal or lifetime override."""
         self.app.mock.reset()
         if self._refusals is not None:
             self._refusals.reset()

@@ -3,16 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Unpack
 
-from .mock_server import TOKEN_PATH, Journal, JournalEntry, host_of
+from .mock_server import (
+    FAULT_ROUTES,
+    TOKEN_PATH,
+    Journal,
+    JournalEntry,
+    MatchArgs,
+    RequestFacts,
+    RequestMatch,
+    fault_routes_of,
+    host_of,
+)
 
-__all__ = ["JournalView"]
+__all__ = ["JournalView", "listing", "match_entry"]
 
 _README = "https://github.com/labelf-testkit/labelf-testkit#the-journal"
+_BODY_SHOWN = 300
+
+
+def listing(entries: list[JournalEntry], bodies: bool = False) -> str:
+    """One line per entry for a failure message (with the start of each body when ``bodies``)."""
+    lines = []
+    for entry in entries:
+        body = entry.body[:_BODY_SHOWN] + ("…" if len(entry.body) > _BODY_SHOWN else "") if bodies else ""
+        lines.append(f"  - {entry}" + (f" {body}" if body else ""))
+    return "\n".join(lines) or "  (no requests)"
 
 
 def _listing(entries: list[JournalEntry]) -> str:
-    return "\n".join(f"  - {entry}" for entry in entries) or "  (no requests)"
+    return listing(entries)
+
+
+def match_entry(matcher: RequestMatch, entry: JournalEntry) -> str | None:
+    """Why the recorded ``entry`` does not meet ``matcher`` (``None`` when it does); headers and query as the
+    journal shows them, redacted."""
+    return matcher.mismatch(RequestFacts.from_text(entry.method, entry.path, entry.headers, entry.query, entry.body))
+
+
+def _on_route(route: str, path: str) -> bool:
+    return path == route if route.startswith("/") else route in fault_routes_of(path)
 
 
 class JournalView:
@@ -40,6 +71,22 @@ class JournalView:
             return entry.path == path or (path.endswith("/") and entry.path.startswith(path))
 
         return [entry for entry in self._journal.entries() if wanted(entry)]
+
+    def calls(self, route: str, **match: Unpack[MatchArgs]) -> list[JournalEntry]:
+        """Requests to a route, named as faults name routes (``"inference"``, ``"api"``, an exact path), and
+        with content criteria (``match_json=``, ``match_headers=``, ``match_query=``, ``model_id=``) if given."""
+        if route not in FAULT_ROUTES and not route.startswith("/"):
+            raise ValueError(f"Unknown route {route!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path.")
+        matcher = RequestMatch.from_args(match)
+        return [
+            entry
+            for entry in self._journal.entries()
+            if _on_route(route, entry.path) and (matcher is None or match_entry(matcher, entry) is None)
+        ]
+
+    def call_count(self, route: str, **match: Unpack[MatchArgs]) -> int:
+        """How many requests :meth:`calls` finds."""
+        return len(self.calls(route, **match))
 
     @property
     def token_requests(self) -> list[JournalEntry]:

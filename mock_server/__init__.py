@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from .inprocess import AsyncInProcessTransport, InProcessTransport, requests_adapter
     from .journal import Journal, JournalEntry
+    from .matching import MatchArgs, RequestFacts, RequestMatch
     from .oauth_errors import OAuthError
     from .redaction import REDACTED, Redactor, fingerprint
     from .routes import (
@@ -38,9 +39,11 @@ if TYPE_CHECKING:
         Endpoint,
         HostFamily,
         endpoint_for,
+        fault_routes_of,
         host_of,
         openapi_document,
     )
+    from .scripts import InferenceScript, ModelStatus, ScriptError, Scripts, SimilarityScript, TextMatcher
     from .server import ServerError, SocketServer, bind_socket
     from .state import MockState
     from .tls import LoopbackTLS, make_loopback_tls
@@ -88,9 +91,19 @@ _WHERE = {
     "bind_socket": ".server",
     "create_app": ".app",
     "endpoint_for": ".routes",
+    "fault_routes_of": ".routes",
     "fingerprint": ".redaction",
     "host_of": ".routes",
     "load_config": ".config",
+    "MatchArgs": ".matching",
+    "RequestFacts": ".matching",
+    "RequestMatch": ".matching",
+    "InferenceScript": ".scripts",
+    "ModelStatus": ".scripts",
+    "ScriptError": ".scripts",
+    "Scripts": ".scripts",
+    "SimilarityScript": ".scripts",
+    "TextMatcher": ".scripts",
     "make_loopback_tls": ".tls",
     "openapi_document": ".routes",
 }
@@ -120,22 +133,32 @@ __all__ = [
     "FaultPlan",
     "HostFamily",
     "InProcessTransport",
+    "InferenceScript",
     "Journal",
     "JournalEntry",
     "LoopbackTLS",
     "ManualClock",
+    "MatchArgs",
     "MockApp",
     "MockConfig",
     "MockState",
     "ModelConfig",
+    "ModelStatus",
     "OAuthError",
     "Redactor",
+    "RequestFacts",
+    "RequestMatch",
+    "ScriptError",
+    "Scripts",
     "ServerError",
+    "SimilarityScript",
     "SocketServer",
     "SystemClock",
+    "TextMatcher",
     "bind_socket",
     "create_app",
     "endpoint_for",
+    "fault_routes_of",
     "fingerprint",
     "host_of",
     "load_config",

@@ -22,13 +22,17 @@ from starlette.responses import JSONResponse, Response
 
 from ._bearer import authenticate_bearer
 from ._forms import BodyTooLarge, read_body
-from ._models import classify, filter_predictions, similarity
+from ._models import filter_predictions
 from ._request_state import state_of
 from .api_errors import ApiError
 from .config import ModelConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .state import MockState
+
+    Classifier = Callable[[ModelConfig, str, bool], list[dict[str, object]]]
 
 __all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inference_endpoint", "similarity_endpoint"]
 
@@ -44,7 +48,7 @@ def _bad(error_code: str, message: str) -> ApiError:
 
 
 def _model(state: MockState, model_id: str) -> ModelConfig:
-    model = state.config.model(model_id)
+    model = state.scripts.model(model_id)  # as configured, unless the test archived or removed it
     if model is None:
         raise ApiError(404, "MODEL_NOT_FOUND", f"Model {model_id!r} was not found.")
     if model.status == "archived":
@@ -140,14 +144,11 @@ def _label_filter(body: dict[str, Any]) -> list[str] | None:
 
 
 def _predict(
-    model: ModelConfig, texts: list[str], settings: dict[str, Any], read_full_text: bool
+    model: ModelConfig, texts: list[str], settings: dict[str, Any], read_full_text: bool, scores: Classifier
 ) -> list[list[dict[str, object]]]:
     max_predictions = _positive_int(settings, "max_predictions")
     label_filter = _label_filter(settings)
-    return [
-        filter_predictions(classify(model, text, read_full_text=read_full_text), label_filter, max_predictions)
-        for text in texts
-    ]
+    return [filter_predictions(scores(model, text, read_full_text), label_filter, max_predictions) for text in texts]
 
 
 async def inference_endpoint(request: Request) -> Response:
@@ -157,7 +158,7 @@ async def inference_endpoint(request: Request) -> Response:
     model = _model(state, request.path_params["model_id"])
     body = await _json_object(request)
     texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
-    predictions = _predict(model, texts, body, read_full_text=False)
+    predictions = _predict(model, texts, body, False, state.scripts.classifier(request.scope, body))
     return JSONResponse([{"text": text, "predictions": p} for text, p in zip(texts, predictions, strict=True)])
 
 
@@ -198,8 +199,9 @@ async def multi_inference_endpoint(request: Request) -> Response:
     authenticate_bearer(request, state)
     body = await _json_object(request)
     texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
+    scores = state.scripts.classifier(request.scope, body)
     per_model = [
-        (model.model_id, _predict(model, texts, item, read_full_text=item.get("read_full_text", False)))
+        (model.model_id, _predict(model, texts, item, item.get("read_full_text", False), scores))
         for model, item in _model_settings(state, body.get("model_settings"))
     ]
     return JSONResponse(
@@ -236,7 +238,7 @@ async def similarity_endpoint(request: Request) -> Response:
             f"base_texts and compare_to_texts hold {total} texts together; the maximum is {MAX_TEXTS_PER_SIMILARITY}."
         )
         raise _bad("TOO_MANY_TEXTS", message)
-    return JSONResponse(similarity(base, compare, top_n))
+    return JSONResponse(state.scripts.similarity(request.scope, body, base, compare, top_n))
 
 
 def _summary(model: ModelConfig) -> dict[str, object]:
@@ -247,14 +249,14 @@ async def models_endpoint(request: Request) -> Response:
     """``GET /v2/models``: ``{"models": [{"id", "name", "type", "status"}]}`` (schema undocumented)."""
     state = state_of(request)
     authenticate_bearer(request, state)
-    return JSONResponse({"models": [_summary(model) for model in state.config.models]})
+    return JSONResponse({"models": [_summary(model) for model in state.scripts.models()]})
 
 
 async def model_endpoint(request: Request) -> Response:
     """``GET /v2/models/{model_id}``: the summary plus ``labels`` (schema undocumented)."""
     state = state_of(request)
     authenticate_bearer(request, state)
-    model = state.config.model(request.path_params["model_id"])
+    model = state.scripts.model(request.path_params["model_id"])
     if model is None:
         raise ApiError(404, "MODEL_NOT_FOUND", f"Model {request.path_params['model_id']!r} was not found.")
     return JSONResponse({**_summary(model), "labels": list(model.labels)})

@@ -11,15 +11,17 @@ A fault kind is one entry of ``_KINDS``: how it describes itself and what it doe
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import anyio
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .api_errors import ApiError
+from .matching import RequestFacts, RequestMatch
 from .oauth_errors import OAuthError, server_error
 from .routes import FAULT_ROUTES, fault_routes_of, host_of
 
@@ -62,6 +64,8 @@ class Fault:
     delay: float = 0.0
     times: int | None = 1
     hits: int = 0
+    #: Only requests whose content matches (body, headers, query, model id); ``None``: every request of the route.
+    match: RequestMatch | None = None
 
     def __post_init__(self) -> None:
         if self.route not in FAULT_ROUTES and not self.route.startswith("/"):
@@ -93,7 +97,8 @@ class Fault:
         if self.delay and self.kind != "delay":
             what += f" after {self.delay:g}s"
         count = "every call" if self.times is None else f"{self.hits}/{self.times} used"
-        return f"{self.route}: {what} ({count})"
+        where = f" where {self.match.describe()}" if self.match is not None else ""
+        return f"{self.route}{where}: {what} ({count})"
 
     def error_response(self, path: str) -> Response:
         """The answer the host would give with this fault's status: its own error body, or ``body``."""
@@ -116,9 +121,11 @@ class Fault:
 class FaultPlan:
     """The faults of one test, consumed in order; thread-safe for the socket server."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_body_bytes: int = 1 << 20) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        #: The most a fault that matches on the body reads of it (the config's ``max_body_bytes``).
+        self.max_body_bytes = max_body_bytes
 
     def add(self, fault: Fault) -> Fault:
         """Queue ``fault`` behind the ones already planned."""
@@ -126,14 +133,27 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def take(self, path: str) -> Fault | None:
-        """The first pending fault for ``path``, counted as used."""
+    def take(self, path: str, facts: RequestFacts | None = None) -> Fault | None:
+        """The first pending fault for ``path`` whose content criteria ``facts`` meets, counted as used."""
         with self._lock:
             for fault in self._faults:
                 if fault.pending and fault.matches(path):
+                    if fault.match is not None and (facts is None or not fault.match.matches(facts)):
+                        continue
                     fault.hits += 1
                     return fault
         return None
+
+    def needs(self, path: str) -> tuple[bool, bool]:
+        """Whether a pending fault for ``path`` looks at the request's content, and whether at its body."""
+        with self._lock:
+            matches = [f.match for f in self._faults if f.match is not None and f.pending and f.matches(path)]
+        return bool(matches), any(m.needs_body(path) for m in matches)
+
+    def faults(self) -> list[Fault]:
+        """Every planned fault, in order."""
+        with self._lock:
+            return list(self._faults)
 
     def unused(self) -> list[Fault]:
         """Faults with a finite count that were never fully used."""
@@ -198,7 +218,16 @@ class FaultMiddleware:
         self.plan = plan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = self.plan.take(scope["path"]) if scope["type"] == "http" and len(self.plan) else None
+        fault = None
+        if scope["type"] == "http" and len(self.plan):
+            facts = None
+            looks, reads_body = self.plan.needs(scope["path"])
+            if reads_body:
+                body, receive = await _buffered(receive, self.plan.max_body_bytes)
+                facts = RequestFacts.from_scope(scope, body)
+            elif looks:
+                facts = RequestFacts.from_scope(scope)
+            fault = self.plan.take(scope["path"], facts)
         if fault is None:
             await self.app(scope, receive, send)
             return
@@ -206,3 +235,26 @@ class FaultMiddleware:
         if fault.delay:
             await anyio.sleep(fault.delay)
         await _KINDS[fault.kind][1](fault, self.app, scope, receive, send)
+
+
+async def _buffered(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
+    """The request body (``None`` when longer than ``limit`` or cut by a disconnect), and a ``receive`` that
+    hands the app every message read here before reading on: the app sees the request unchanged."""
+    messages: list[Message] = []
+    size, complete = 0, False
+    while size <= limit:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            complete = True
+            break
+    body = b"".join(m.get("body", b"") for m in messages) if complete and size <= limit else None
+    pending = deque(messages)
+
+    async def replay() -> Message:
+        return pending.popleft() if pending else await receive()
+
+    return body, replay

@@ -9,6 +9,7 @@ from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
 from .faults import FaultPlan
 from .journal import Journal
+from .scripts import Scripts
 
 __all__ = ["MockState"]
 
@@ -20,7 +21,9 @@ class MockState:
         self.config = config
         self.clock: Clock = ManualClock()
         self.tokens = TokenMinter(config.token_key, tuple(c.client_id for c in config.clients))
-        self.faults = FaultPlan()
+        self.faults = FaultPlan(config.max_body_bytes)
+        #: Scripted answers and per-test model states (``labelf_mock.model(2).answer(...)``).
+        self.scripts = Scripts(config)
         self.journal = Journal()
         #: Overrides every client's token lifetime while set (the plugin's "token expires after T").
         self.expires_in_override: int | None = None
@@ -37,10 +40,11 @@ class MockState:
         self.tokens.listeners.append(listener)
 
     def reset(self) -> None:
-        """Back to the wall clock, with no revocations, faults, journal or lifetime override."""
+        """Back to the wall clock, with no revocations, faults, scripts, journal or lifetime override."""
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
         self.tokens.clear_revocations()
         self.faults.clear()
+        self.scripts.clear()
         self.journal.clear()
         self.expires_in_override = None

@@ -1,0 +1,70 @@
+"""The test-facing side of scripted answers: ``labelf_mock.model(2).answer("refund please", {"billing": 0.9})``.
+
+The rules (which script wins, how unnamed labels are scored, what is validated) are those of
+:mod:`labelf_testkit.mock_server.scripts`; this module only gives them a handle per model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Unpack
+
+from .mock_server import InferenceScript, MatchArgs, ModelConfig, RequestMatch, Scripts, TextMatcher
+
+__all__ = ["ModelScript"]
+
+
+class ModelScript:
+    """One configured model as this test wants it: scripted scores for chosen texts, archived or missing.
+
+    Made by ``labelf_mock.model(model_id)``, which fails at once (listing the configured models) for a model
+    the mock does not have.  Everything is undone when the test ends.
+    """
+
+    __test__ = False
+
+    def __init__(self, scripts: Scripts, model_id: str | int) -> None:
+        self._scripts = scripts
+        self.config: ModelConfig = scripts.configured_model(model_id)
+
+    @property
+    def model_id(self) -> str:
+        """The model's id, as the API path carries it."""
+        return self.config.model_id
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The model's labels: the only names :meth:`answer` accepts."""
+        return self.config.labels
+
+    def answer(
+        self,
+        texts: TextMatcher | Sequence[TextMatcher],
+        scores: Mapping[str, float],
+        *,
+        times: int | None = None,
+        **match: Unpack[MatchArgs],
+    ) -> InferenceScript:
+        """Give ``texts`` (an exact text, a compiled pattern, a predicate, or a list of them) these ``scores``.
+
+        Scores are each in [0, 1] and sum to at most 1; labels not named share what is left equally.  The most
+        recent matching script wins; ``times`` limits how many texts it answers; ``match_json=`` and the other
+        content criteria limit it to requests that carry them.  A label the model lacks or a score out of range
+        is a ``ScriptError`` naming the model and its labels.
+        """
+        return self._scripts.answer(self.model_id, texts, scores, match=RequestMatch.from_args(match), times=times)
+
+    def archive(self) -> None:
+        """Archive the model for this test: inference answers 400 "Model is archived"; listings say archived."""
+        self._scripts.set_status(self.model_id, "archived")
+
+    def remove(self) -> None:
+        """Remove the model for this test: every call naming it answers 404 and listings leave it out."""
+        self._scripts.set_status(self.model_id, "missing")
+
+    def restore(self) -> None:
+        """Back to the configured model (scripted answers stay)."""
+        self._scripts.set_status(self.model_id, "configured")
+
+    def __repr__(self) -> str:
+        return f"<ModelScript {self.model_id!r} ({self.config.name}): {', '.join(self.labels)}>"
