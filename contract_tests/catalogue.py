@@ -268,8 +268,8 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ),
     (
         "API-INFER-001",
-        "Inference answers [{text, predictions: [{label, score}]}] in request order, scores in [0, 1] sorted descending, at most max_predictions.",
-        "docs (single-model inference); official client labelf-api",
+        "Inference answers one prediction list per text, in request order (older docs: [{text, predictions: [{label, score}]}]; newer docs: {predictions: object[][], …}), scores in [0, 1] sorted descending, at most max_predictions.",
+        "docs (single-model inference); official client labelf-api; newer docs /classification",
         _C,
         "api",
     ),
@@ -306,6 +306,27 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
         "api",
     ),
     ("API-404-001", "An unknown model id gets 404.", "newer docs /errors", _C, "api"),
+    (
+        "API-GEN-001",
+        "Inference answers in one of the two documented generations; the report notes which one the service matched.",
+        "docs/fidelity.md 'Where Labelf's docs conflict' (older docs L5/L7/L9 vs newer docs L8)",
+        _A,
+        "api",
+    ),
+    (
+        "API-INFER-003",
+        "In the newer generation: model_id an integer, predictions one list per text, text_language ISO 639-1 codes, processing_time_ms a non-negative integer.",
+        "newer docs /classification (unverified against the live service)",
+        _A,
+        "api",
+    ),
+    (
+        "TOKEN-FORMAT-001",
+        "Access tokens are Hydra's opaque tokens (older docs) or JWTs (newer docs); the report notes which the service issues.",
+        "fosite token/hmac/hmacsha.go; newer docs /authentication ('short-lived JWT tokens')",
+        _A,
+        "token",
+    ),
 ]
 
 #: The catalogue, by ID.

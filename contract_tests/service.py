@@ -135,9 +135,17 @@ class ContractTarget:
             headers["authorization"] = authorization
         return self.send("POST", f"{self.auth_url}{REVOKE_PATH}", content=body, headers=headers)
 
-    def api(self, method: str, path: str, token: str | None = None, body: object = None) -> httpx.Response:
+    def api(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: object = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         """A call to the API host; ``body`` is sent as JSON."""
         headers = {"authorization": f"Bearer {token}"} if token else {}
+        headers.update(extra_headers or {})
         content = None if body is None else json.dumps(body).encode()
         if content is not None:
             headers["content-type"] = "application/json"

@@ -76,18 +76,44 @@ def api_token(contract_target: ContractTarget) -> str:
     return contract_target.fresh_token()
 
 
+def _prediction_lists(body: object, texts: list[str]) -> tuple[str | None, list[Any] | None]:
+    """The generation ``body`` matches (``older``/``newer``) and its prediction lists, one per text."""
+    items = body if isinstance(body, list) and all(isinstance(r, dict) for r in body) else None
+    if items is not None and [r.get("text") for r in items] == texts:
+        return "older", [r.get("predictions") for r in items]
+    if isinstance(body, dict) and isinstance(body.get("predictions"), list) and len(body["predictions"]) == len(texts):
+        return "newer", body["predictions"]
+    return None, None
+
+
+def _check_newer_fields(check: CheckResults, body: dict[str, Any], count: int, where: str) -> None:
+    model_id, languages, elapsed = body.get("model_id"), body.get("text_language"), body.get("processing_time_ms")
+    ok = (
+        isinstance(model_id, int)
+        and not isinstance(model_id, bool)
+        and isinstance(languages, list)
+        and len(languages) == count
+        and all(isinstance(code, str) and len(code) == 2 and code.isalpha() for code in languages)
+        and isinstance(elapsed, int)
+        and not isinstance(elapsed, bool)
+        and elapsed >= 0
+    )
+    check("API-INFER-003", ok, f"{where}: {str(body)[:200]}")
+
+
 @pytest.mark.contract_api
-@checks("API-INFER-001", "API-INFER-002")
+@checks("API-INFER-001", "API-INFER-002", "API-GEN-001", "API-INFER-003")
 def test_inference_shape_and_filter(contract_target: ContractTarget, api_token: str, check: CheckResults) -> None:
     path = f"/v2/models/{contract_target.require_model()}/inference"
     texts = ["This is positive", "hello"]
     response = contract_target.api("POST", path, api_token, {"texts": texts, "max_predictions": 2})
     body = _json(response)
-    results: list[Any] = body if isinstance(body, list) and all(isinstance(r, dict) for r in body) else []
-    ok = response.status_code == 200 and [r.get("text") for r in results] == texts
-    check("API-INFER-001", ok, describe(response))
-    for result in results:
-        predictions = result.get("predictions")
+    generation, lists = _prediction_lists(body, texts)
+    check("API-INFER-001", response.status_code == 200 and lists is not None, describe(response))
+    check("API-GEN-001", generation is not None, f"matches neither documented generation: {describe(response)}")
+    if generation is not None:
+        check.note("API-GEN-001", f"the service answered the {generation} generation")
+    for predictions in lists or []:
         scores = [p.get("score") for p in predictions] if isinstance(predictions, list) else None
         valid = scores is not None and all(isinstance(s, int | float) and 0 <= s <= 1 for s in scores)
         check(
@@ -95,17 +121,37 @@ def test_inference_shape_and_filter(contract_target: ContractTarget, api_token: 
             valid and scores == sorted(scores, reverse=True) and len(scores) <= 2,  # type: ignore[arg-type]
             f"predictions {str(predictions)[:200]}",
         )
-    if not ok:
+    _newer_generation(contract_target, check, path, api_token, body if generation == "newer" else None)
+    if not lists:
         return
-    first_label = str(body[0]["predictions"][0]["label"])  # type: ignore[index]
+    first_label = str(lists[0][0]["label"])
     needle = first_label[:2]
     filtered = contract_target.api("POST", path, api_token, {"texts": ["hello"], "label_filter": [needle]})
-    labels = [p["label"] for p in filtered.json()[0]["predictions"]] if filtered.status_code == 200 else None
+    _, filtered_lists = _prediction_lists(_json(filtered), ["hello"])
+    labels = [p["label"] for p in filtered_lists[0]] if filtered.status_code == 200 and filtered_lists else None
     check(
         "API-INFER-002",
         labels is not None and first_label in labels and all(needle.lower() in str(label).lower() for label in labels),
         f"filter {needle!r} gave {labels}",
     )
+
+
+def _newer_generation(target: ContractTarget, check: CheckResults, path: str, token: str, newer_body: object) -> None:
+    """API-INFER-003 on the newer shape: what the service answered, or for the mock, what it serves on request."""
+    if isinstance(newer_body, dict):
+        _check_newer_fields(check, newer_body, 2, "inference")
+        return
+    if target.live:  # one generation per service, and no way to ask for the other
+        check.not_run("API-INFER-003", "the service answered the older generation")
+        return
+    texts = ["This is positive"]
+    response = target.api("POST", path, token, {"texts": texts}, {"labelf-api-generation": "newer"})
+    generation, _ = _prediction_lists(_json(response), texts)
+    body = _json(response)
+    if generation != "newer" or not isinstance(body, dict):
+        check("API-INFER-003", False, f"asked for the newer generation: {describe(response)}")
+        return
+    _check_newer_fields(check, body, 1, "inference (Labelf-Api-Generation: newer)")
 
 
 @pytest.mark.contract_api

@@ -232,3 +232,34 @@ def test_basic_helper_encodes_per_rfc_6749() -> None:
     """Not a check: the suite's own Basic helper matches RFC 6749 §2.3.1 (guards the other checks)."""
     header = basic("a b", "p+w")
     assert base64.b64decode(header.removeprefix("Basic ")) == b"a+b:p%2Bw"
+
+
+def _jwt_header(token: str) -> dict[str, Any] | None:
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+@checks("TOKEN-FORMAT-001")
+def test_token_format(contract_target: ContractTarget, check: CheckResults) -> None:
+    """Says which documented token format the service issues (no extra request: the run's first token)."""
+    response = contract_target.good_token_response()
+    body = _json_object(response.text) if response.status_code == 200 else None
+    token = body.get("access_token") if body else None
+    if not isinstance(token, str):
+        check.not_run("TOKEN-FORMAT-001", "the service issued no token (see TOKEN-SUCCESS-001)")
+        return
+    header = _jwt_header(token)
+    if header is not None and isinstance(header.get("alg"), str):
+        check("TOKEN-FORMAT-001", True)
+        check.note("TOKEN-FORMAT-001", f"JWT access tokens (alg {header['alg']}, newer docs)")
+    elif token.startswith("ory_at_"):
+        check("TOKEN-FORMAT-001", True)
+        check.note("TOKEN-FORMAT-001", "opaque Hydra access tokens (the default, older docs)")
+    else:
+        check("TOKEN-FORMAT-001", False, f"neither an opaque Hydra token nor a JWT ({len(token)} characters)")

@@ -67,6 +67,11 @@ class CheckResults:
             self.messages.setdefault(check_id, []).append(message)
         return ok
 
+    def note(self, check_id: str, text: str) -> None:
+        """Attach ``text`` to ``check_id``'s row in the report, whatever its outcome (e.g. what was matched)."""
+        self._declared(check_id)
+        self.messages.setdefault(check_id, []).append(text)
+
     def not_run(self, check_id: str, reason: str) -> None:
         """``check_id`` could not be judged (what it inspects is missing): reported as not run, with ``reason``."""
         self._declared(check_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from .journal_view import JournalView
 from .mock_server import (
@@ -151,8 +151,26 @@ class LabelfMock:
             raise ValueError(
                 f"No client {client_id!r} is configured; configured: {[c.client_id for c in state.config.clients]}"
             )
-        lifetime = expires_in or state.expires_in(client)
-        return state.tokens.issue(client.client_id, int(state.clock.now()) + lifetime)
+        return state.issue_token(client, expires_in=expires_in)[0]
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        """The public key set JWT access tokens are signed with (also served at ``/.well-known/jwks.json``)."""
+        return self.app.mock.tokens.jwt.jwks()
+
+    def token_claims(self, token: str) -> dict[str, Any]:
+        """What ``token`` says, for assertions: a JWT's verified claims (``iss``, ``sub``, ``aud``, ``exp``,
+        ``scp``, ``jti``, …), or for an opaque token ``client_id`` and ``exp``.  Expiry and revocation are not
+        checked here; ``ValueError`` if this mock did not issue it."""
+        state = self.app.mock
+        issued = state.tokens.decode(token)
+        if issued is None:
+            raise ValueError("That token was not issued by this mock (or was altered).")
+        if issued.jti is not None:
+            claims = state.tokens.jwt.verify(token)
+            assert claims is not None  # noqa: S101 - decode() just verified it
+            return dict(claims.claims)
+        return {"client_id": issued.client_id, "exp": issued.expires_at}
 
     def revoke_token(self, token: str) -> None:
         """Revoke ``token`` as its own client would, without an HTTP call."""

@@ -17,10 +17,13 @@ if TYPE_CHECKING:
     from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
     from .faults import DroppedConnection, Fault, FaultKind, FaultPlan
     from .hosts import (
+        AUTH_HOST,
         DEFAULT_LIVE_API_URL,
         DEFAULT_LIVE_AUTH_URL,
         LABELF_HOSTS,
         LOOPBACK_HOSTS,
+        NEWER_API_HOST,
+        OLDER_API_HOST,
         normalize_host,
     )
     from .inprocess import AsyncInProcessTransport, InProcessTransport, requests_adapter
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
         DISCOVERY_PATH,
         ENDPOINTS,
         FAULT_ROUTES,
+        JWKS_PATH,
         OPENAPI_PATH,
         REVOKE_PATH,
         TOKEN_PATH,
@@ -49,6 +53,9 @@ if TYPE_CHECKING:
     from .tls import LoopbackTLS, make_loopback_tls
 
 _WHERE = {
+    "AUTH_HOST": ".hosts",
+    "NEWER_API_HOST": ".hosts",
+    "OLDER_API_HOST": ".hosts",
     "DEFAULT_LIVE_API_URL": ".hosts",
     "DEFAULT_LIVE_AUTH_URL": ".hosts",
     "LABELF_HOSTS": ".hosts",
@@ -67,6 +74,7 @@ _WHERE = {
     "ENDPOINTS": ".routes",
     "Endpoint": ".routes",
     "FAULT_ROUTES": ".routes",
+    "JWKS_PATH": ".routes",
     "Fault": ".faults",
     "FaultKind": ".faults",
     "FaultPlan": ".faults",
@@ -110,13 +118,17 @@ _WHERE = {
 
 __all__ = [
     "API_PREFIX",
+    "AUTH_HOST",
     "DEFAULT_LIVE_API_URL",
     "DEFAULT_LIVE_AUTH_URL",
     "DISCOVERY_PATH",
     "ENDPOINTS",
     "FAULT_ROUTES",
+    "JWKS_PATH",
     "LABELF_HOSTS",
     "LOOPBACK_HOSTS",
+    "NEWER_API_HOST",
+    "OLDER_API_HOST",
     "OPENAPI_PATH",
     "REDACTED",
     "REVOKE_PATH",

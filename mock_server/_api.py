@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ._bearer import authenticate_bearer
+from ._bearer import authenticate_bearer, require_model_access
 from ._forms import BodyTooLarge, read_body
+from ._generations import GENERATION_HEADER, generation_for, inference_body
 from ._models import filter_predictions
 from ._request_state import state_of
 from .api_errors import ApiError
@@ -53,7 +55,22 @@ def _model(state: MockState, model_id: str) -> ModelConfig:
         raise ApiError(404, "MODEL_NOT_FOUND", f"Model {model_id!r} was not found.")
     if model.status == "archived":
         raise _bad("MODEL_ARCHIVED", "Model is archived")  # a documented scenario (developer docs, /errors)
+    if model.status == "training":
+        # The newer docs list 409 for "resource state conflict" without naming an endpoint: a model still
+        # training is the one state conflict the endpoints the mock serves can meet (a **choice**).
+        raise ApiError(409, "MODEL_TRAINING", f"Model {model_id!r} is still training; try again when it is ready.")
     return model
+
+
+def _charge(state: MockState, texts: int) -> None:
+    """Count ``texts`` (texts times models, as Labelf bills multi-model calls) against the workspace quota."""
+    if not state.use_quota(texts):
+        raise ApiError(
+            403,
+            "QUOTA_EXCEEDED",
+            f"The workspace quota of {state.config.quota} texts is used up ({state.quota_used} used); this call "
+            f"needs {texts} more.",
+        )
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
@@ -153,13 +170,18 @@ def _predict(
 
 async def inference_endpoint(request: Request) -> Response:
     """``POST /v2/models/{model_id}/inference``: ``[{"text", "predictions": [{"label", "score"}]}]``."""
+    started = time.perf_counter()
     state = state_of(request)
-    authenticate_bearer(request, state)
+    require_model_access(authenticate_bearer(request, state))
     model = _model(state, request.path_params["model_id"])
     body = await _json_object(request)
     texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
     predictions = _predict(model, texts, body, False, state.scripts.classifier(request.scope, body))
-    return JSONResponse([{"text": text, "predictions": p} for text, p in zip(texts, predictions, strict=True)])
+    _charge(state, len(texts))
+    generation = generation_for(
+        request.headers.get("host"), request.headers.get(GENERATION_HEADER), state.config.api_generation
+    )
+    return JSONResponse(inference_body(generation, model.model_id, texts, predictions, started))
 
 
 def _model_settings(state: MockState, value: object) -> list[tuple[ModelConfig, dict[str, Any]]]:
@@ -196,7 +218,7 @@ async def multi_inference_endpoint(request: Request) -> Response:
     ``[{"text", "models": [{"model_id", "predictions"}]}]`` in request order.
     """
     state = state_of(request)
-    authenticate_bearer(request, state)
+    require_model_access(authenticate_bearer(request, state))
     body = await _json_object(request)
     texts = _texts(body.get("texts"), "texts", MAX_TEXTS_PER_INFERENCE)
     scores = state.scripts.classifier(request.scope, body)
@@ -204,6 +226,7 @@ async def multi_inference_endpoint(request: Request) -> Response:
         (model.model_id, _predict(model, texts, item, item.get("read_full_text", False), scores))
         for model, item in _model_settings(state, body.get("model_settings"))
     ]
+    _charge(state, len(texts) * len(per_model))
     return JSONResponse(
         [
             {"text": text, "models": [{"model_id": mid, "predictions": preds[i]} for mid, preds in per_model]}
@@ -227,7 +250,7 @@ def _text_map(body: dict[str, Any], field: str) -> dict[str, str]:
 async def similarity_endpoint(request: Request) -> Response:
     """``POST /v2/similarity``: ``{compare_id: [{"id": base_id, "similarity"}]}``, top ``top_n`` each."""
     state = state_of(request)
-    authenticate_bearer(request, state)
+    require_model_access(authenticate_bearer(request, state))
     body = await _json_object(request)
     top_n = _positive_int(body, "top_n", required=True)
     assert top_n is not None  # noqa: S101 - required=True never returns None

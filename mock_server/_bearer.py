@@ -10,6 +10,7 @@ labelf.ai/resources/developers/authentication).  Every refusal is a
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -20,16 +21,34 @@ from .api_errors import ApiError
 if TYPE_CHECKING:
     from .state import MockState
 
-__all__ = ["authenticate_bearer"]
+__all__ = ["BEARER_CHALLENGE", "Caller", "authenticate_bearer", "require_model_access"]
 
-_REALM = 'Bearer realm="labelf"'
+#: Roles that may look at models but not run them (the mock's **choice**: the newer docs list the roles but
+#: not what each may do; ``viewer`` reads as read-only).
+_READ_ONLY_ROLES = frozenset({"viewer"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a bearer credential belongs to: a client id (or ``api-key``) and its workspace role."""
+
+    client_id: str
+    role: str
+
+
+#: The challenge of every 401 the API sends (RFC 6750 §3); the realm value is the mock's choice.
+BEARER_CHALLENGE = 'Bearer realm="labelf"'
 _MISSING = (
     "Missing or invalid API key. Check your Authorization header."  # Labelf's developer docs, /errors: the 401 text
 )
 
 
 def _refuse(description: str | None) -> ApiError:
-    challenge = _REALM if description is None else f'{_REALM}, error="invalid_token", error_description="{description}"'
+    challenge = (
+        BEARER_CHALLENGE
+        if description is None
+        else f'{BEARER_CHALLENGE}, error="invalid_token", error_description="{description}"'
+    )
     code = "UNAUTHORIZED" if description is None else "INVALID_TOKEN"
     message = _MISSING if description is None else f"{_MISSING} {description}."
     return ApiError(401, code, message, {"www-authenticate": challenge})
@@ -45,17 +64,31 @@ def _bearer_token(header: str | None) -> str | None:
     return rest.strip()
 
 
-def authenticate_bearer(request: Request, state: MockState) -> str:
-    """The client id (or ``api-key``) behind the request's bearer credential, else a 401 :class:`ApiError`."""
+def authenticate_bearer(request: Request, state: MockState) -> Caller:
+    """Who is behind the request's bearer credential, else a 401 :class:`ApiError`."""
     token = _bearer_token(request.headers.get("authorization"))
     if not token:
         raise _refuse(None)
     if token.startswith("lbl_sk_"):
         for key in state.config.api_keys:
             if hmac.compare_digest(token.encode("utf-8", "surrogateescape"), key.encode()):
-                return "api-key"
+                return Caller("api-key", state.config.role_of_key(key))
         raise _refuse("The API key is not valid")
     try:
-        return state.tokens.validate(token, state.clock.now()).client_id
+        client_id = state.tokens.validate(token, state.clock.now()).client_id
     except TokenRejected as rejected:
         raise _refuse(str(rejected)) from None
+    client = state.config.client(client_id)
+    return Caller(client_id, client.role if client is not None else "api-user")
+
+
+def require_model_access(caller: Caller) -> None:
+    """403 in the documented envelope when ``caller``'s role may not run models (newer docs, ``/errors``:
+    "403 — permissions or quota exceeded")."""
+    if caller.role in _READ_ONLY_ROLES:
+        raise ApiError(
+            403,
+            "FORBIDDEN",
+            f"Your workspace role '{caller.role}' may view models but not run them. Ask an admin for the "
+            "'api-user' role.",
+        )

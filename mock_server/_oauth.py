@@ -30,11 +30,9 @@ from .oauth_errors import (
 if TYPE_CHECKING:
     from .state import MockState
 
-__all__ = ["discovery_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
+__all__ = ["discovery_endpoint", "jwks_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
 _ALLOW = "OPTIONS, POST"
-#: The issuer in-process, where no URL is served: Labelf's auth host, which interception routes to the mock.
-IN_PROCESS_ISSUER = "https://auth.app.labelf.ai"
 _INVALID_GRANT = (
     "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh "
     "token is invalid, expired, revoked, does not match the redirection URI used in the authorization "
@@ -151,8 +149,7 @@ async def token_endpoint(request: Request) -> Response:
     if grant_types[0] != "client_credentials":
         raise _other_grant(grant_types[0], client)
     scopes = _client_credentials(form, client)
-    expires_in = state.expires_in(client)
-    token = state.tokens.issue(client.client_id, int(state.clock.now()) + expires_in)
+    token, expires_in = state.issue_token(client, scopes, _audiences(form), host=request.headers.get("host"))
     return _token_response(token, expires_in, " ".join(scopes))
 
 
@@ -181,16 +178,16 @@ async def discovery_endpoint(request: Request) -> Response:
 
     Hydra writes this with herodot (``application/json; charset=utf-8``); the mock lists only what it
     implements, so clients that read discovery never reach an endpoint that 404s.  Like Hydra (its
-    ``urls.self.issuer``), the issuer and the endpoints come from configuration, never from the request's
-    ``Host`` header: ``MockConfig.issuer``, else the URL the mock is served at, else (in-process) Labelf's
-    auth host.
+    ``urls.self.issuer``), the issuer and the endpoints come from configuration, not from the request's
+    ``Host`` header (see :meth:`MockState.issuer`: only Labelf's own host names select Labelf's auth URL).
     """
     state = state_of(request)
-    base = (state.config.issuer or state.base_url or IN_PROCESS_ISSUER).rstrip("/")
+    base = state.issuer(request.headers.get("host"))
     document: dict[str, object] = {
         "issuer": f"{base}/",
         "token_endpoint": f"{base}{request.app.url_path_for('token')}",
         "revocation_endpoint": f"{base}{request.app.url_path_for('revoke')}",
+        "jwks_uri": f"{base}{request.app.url_path_for('jwks')}",
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
@@ -200,3 +197,9 @@ async def discovery_endpoint(request: Request) -> Response:
     }
     # RFC 8414 §3.2: claims with zero elements MUST be omitted.
     return JSONResponse({key: value for key, value in document.items() if value != []})
+
+
+async def jwks_endpoint(request: Request) -> Response:
+    """``GET /.well-known/jwks.json``: the public key JWT access tokens are signed with (Hydra ``jwk/handler.go``
+    serves its token-signing keys here; herodot writes ``application/json; charset=utf-8``)."""
+    return JSONResponse(state_of(request).tokens.jwt.jwks())

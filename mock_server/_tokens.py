@@ -24,8 +24,10 @@ import struct
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from ._jwt import JwtSigner, looks_like_jwt
 
 __all__ = ["TOKEN_PREFIX", "IssuedToken", "TokenMinter", "TokenRejected"]
 
@@ -57,10 +59,16 @@ class IssuedToken:
     token: str
     client_id: str
     expires_at: int
+    #: A JWT's ``jti`` (what revocation records); ``None`` for opaque tokens.
+    jti: str | None = None
 
 
 class TokenMinter:
-    """Issues, validates and revokes tokens under one HMAC key (random per server unless given)."""
+    """Issues, validates and revokes tokens under one HMAC key (random per server unless given).
+
+    JWT access tokens (Hydra's ``strategies.access_token: jwt``) are signed by :attr:`jwt` and validated and
+    revoked here alike: a JWT is revoked by its ``jti``.
+    """
 
     def __init__(self, key: bytes | None = None, client_ids: tuple[str, ...] = ()) -> None:
         self._key = key if key is not None else secrets.token_bytes(32)
@@ -74,6 +82,8 @@ class TokenMinter:
         self._lock = threading.Lock()
         #: Called with every token issued (``MockState.on_token_issued``): the pytest plugin redacts them.
         self.listeners: list[Callable[[str], None]] = []
+        #: Signs and verifies JWT access tokens; its RSA key is made on first use.
+        self.jwt = JwtSigner()
 
     def _client_tag(self, client_id: str) -> bytes:
         return hmac.digest(self._key, b"client\0" + client_id.encode("utf-8", "surrogateescape"), "sha256")[:4]
@@ -91,12 +101,27 @@ class TokenMinter:
         sealed = struct.pack(">q", expires_at) + (self._tags.get(client_id) or self._client_tag(client_id))
         masked = _xor(sealed, self._mask(random))
         token = f"{TOKEN_PREFIX}{_b64(random)}.{_b64(self._tag(random, expires_at, client_id) + masked)}"
+        return self._announce(token)
+
+    def issue_jwt(
+        self, client_id: str, *, issuer: str, scopes: Sequence[str], audience: Sequence[str], now: int, expires_at: int
+    ) -> str:
+        """A signed JWT access token for ``client_id`` (claims as Hydra writes them)."""
+        token = self.jwt.issue(
+            issuer=issuer, client_id=client_id, scopes=scopes, audience=audience, now=now, expires_at=expires_at
+        )
+        return self._announce(token)
+
+    def _announce(self, token: str) -> str:
         for listener in self.listeners:
             listener(token)
         return token
 
     def decode(self, token: str) -> IssuedToken | None:
         """The token's claims if this minter issued it, whatever its expiry or revocation; else ``None``."""
+        if looks_like_jwt(token):
+            claims = self.jwt.verify(token)
+            return None if claims is None else IssuedToken(token, claims.client_id, claims.expires_at, claims.jti)
         if not token.startswith(TOKEN_PREFIX) or len(token) != len(TOKEN_PREFIX) + 87:
             return None
         try:
@@ -147,7 +172,7 @@ class TokenMinter:
         if issued is None:
             return False
         with self._lock:
-            index = self._find(self._digest(token))
+            index = self._find(self._digest(issued.jti or token))
             return index >= 0 and self._expiries[index] == issued.expires_at
 
     def revoke(self, token: str, client_id: str, now: float) -> bool:
@@ -155,7 +180,7 @@ class TokenMinter:
         issued = self.decode(token)
         if issued is None or issued.client_id != client_id or now >= issued.expires_at:
             return False
-        digest = self._digest(token)
+        digest = self._digest(issued.jti or token)
         with self._lock:
             if now >= self._earliest_expiry and self._added_since_sweep >= len(self._digests) // 16:
                 self._prune(now)

@@ -18,7 +18,15 @@ from pathlib import Path
 import uvicorn
 
 from .app import MockApp, create_app
-from .config import ClientConfig, ConfigError, MockConfig, load_config, parse_client_spec
+from .config import (
+    API_GENERATIONS,
+    TOKEN_FORMATS,
+    ClientConfig,
+    ConfigError,
+    MockConfig,
+    load_config,
+    parse_client_spec,
+)
 from .drift.command import COMMANDS, add_commands
 from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
 from .server import bind_socket
@@ -47,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
         help="register a client (repeatable; split at the first ':'); replaces the default client",
     )
     serve.add_argument("--expires-in", type=int, metavar="SECONDS", help="token lifetime reported as expires_in")
+    serve.add_argument(
+        "--token-format",
+        choices=TOKEN_FORMATS,
+        help="access tokens as Hydra's opaque ory_at_ tokens (default) or RS256 JWTs (JWKS at /.well-known/jwks.json)",
+    )
+    serve.add_argument(
+        "--api-generation",
+        choices=API_GENERATIONS,
+        help="model API response shapes when the host does not pick them: older (default, the official client's) "
+        "or newer (labelf.ai/resources/developers)",
+    )
     serve.add_argument("--tls", action="store_true", help="serve https with a certificate from a throwaway CA")
     serve.add_argument("--tls-dir", metavar="DIR", help="where --tls writes its CA bundle and certificate")
     serve.add_argument(
@@ -63,6 +82,10 @@ def _config(args: argparse.Namespace) -> MockConfig:
         config = replace(config, clients=tuple(parse_client_spec(spec) for spec in args.client))
     if args.expires_in is not None:
         config = replace(config, expires_in=args.expires_in)
+    if args.token_format is not None:
+        config = replace(config, token_format=args.token_format)
+    if args.api_generation is not None:
+        config = replace(config, api_generation=args.api_generation)
     return config
 
 

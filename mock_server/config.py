@@ -40,6 +40,13 @@ HYDRA_GRANT_TYPES = frozenset(
     }
 )
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+#: Hydra's ``strategies.access_token`` (and, since v2, the per-client ``access_token_strategy``).
+TOKEN_FORMATS = ("opaque", "jwt")
+#: The workspace roles of Labelf's newer docs (``/resources/developers/authentication``).  Which of them may
+#: call the model API is not documented; the mock lets every role but ``viewer`` run models (a **choice**).
+ROLES = ("api-user", "labeler", "viewer", "dashboard_editor", "member", "admin", "owner")
+#: The two documented generations of the model API (docs/fidelity.md, "Where Labelf's docs conflict").
+API_GENERATIONS = ("older", "newer")
 
 
 class ConfigError(ValueError):
@@ -56,7 +63,9 @@ class ClientConfig:
 
     ``token_endpoint_auth_method`` is Hydra's client field: ``client_secret_basic`` (Hydra's default) or
     ``client_secret_post``.  ``expires_in`` overrides the server-wide token lifetime for this client, like
-    Hydra's per-client ``client_credentials_grant_access_token_lifespan``.
+    Hydra's per-client ``client_credentials_grant_access_token_lifespan``; ``token_format`` overrides the
+    server-wide one, like Hydra's per-client ``access_token_strategy``.  ``role`` is the workspace role the
+    client's tokens act with.
     """
 
     client_id: str
@@ -66,9 +75,14 @@ class ClientConfig:
     grant_types: tuple[str, ...] = ("client_credentials",)
     audience: tuple[str, ...] = ()
     expires_in: int | None = None
+    token_format: str | None = None
+    role: str = "api-user"
 
     def __post_init__(self) -> None:
         where = f"clients[{self.client_id}]"
+        if self.token_format is not None:
+            _check_choice(f"{where}.token_format", self.token_format, TOKEN_FORMATS)
+        _check_choice(f"{where}.role", self.role, ROLES)
         if not self.client_id:
             raise _bad("clients[].client_id", self.client_id, "A client id must be a non-empty string.")
         if self.token_endpoint_auth_method not in _AUTH_METHODS:
@@ -84,7 +98,8 @@ class ClientConfig:
             _check_lifetime(f"{where}.expires_in", self.expires_in)
 
 
-MODEL_STATUSES = ("ready", "archived")
+#: ``training`` is listed by the newer docs' ``/models`` page ("training status"); inference on it answers 409.
+MODEL_STATUSES = ("ready", "archived", "training")
 
 
 @dataclass(frozen=True, init=False)
@@ -92,8 +107,8 @@ class ModelConfig:
     """A fake model: its id, display name and labels.  Scores are derived from the text, so repeatable.
 
     ``model_id`` may be given as an int or a str; it is kept as the str the API path carries, so
-    ``ModelConfig(7, …)`` answers ``/v2/models/7``.  ``status`` is ``"ready"`` or ``"archived"`` (inference on
-    an archived model answers 400 "Model is archived").
+    ``ModelConfig(7, …)`` answers ``/v2/models/7``.  ``status`` is ``"ready"``, ``"archived"`` (inference
+    answers 400 "Model is archived") or ``"training"`` (inference answers 409, a resource state conflict).
     """
 
     model_id: str
@@ -134,6 +149,11 @@ DEFAULT_MODELS = (
 )
 
 
+def _check_choice(key: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise _bad(key, value, f"Expected one of {', '.join(choices)}.")
+
+
 def _check_lifetime(key: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise _bad(key, value, "Expected a positive integer number of seconds.")
@@ -152,9 +172,23 @@ class MockConfig:
     token_key: bytes | None = field(default=None, repr=False)
     #: Discovery's ``issuer`` (Hydra's ``urls.self.issuer``); by default the URL the mock is served at.
     issuer: str | None = None
+    #: ``opaque`` (``ory_at_…``, Hydra's default) or ``jwt`` (RS256, verifiable against the JWKS).
+    token_format: str = "opaque"  # noqa: S105 - a format name, not a secret
+    #: The model API generation served unless the host or a header picks one (``older``: the official client's).
+    api_generation: str = "older"
+    #: Workspace roles of static API keys, as ``(key, role)`` pairs; a key not listed is an ``api-user``.
+    api_key_roles: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    #: Texts (times models) the workspace may classify before inference answers 403; ``None``: no quota.
+    quota: int | None = None
 
     def __post_init__(self) -> None:
         _check_lifetime("expires_in", self.expires_in)
+        _check_choice("token_format", self.token_format, TOKEN_FORMATS)
+        _check_choice("api_generation", self.api_generation, API_GENERATIONS)
+        for _, role in self.api_key_roles:
+            _check_choice("api_key_roles", role, ROLES)
+        if self.quota is not None:
+            _check_lifetime("quota", self.quota)
         if self.issuer is not None:
             url = urlsplit(self.issuer) if isinstance(self.issuer, str) else None
             if url is None or url.scheme not in {"http", "https"} or not url.netloc:
@@ -181,6 +215,10 @@ class MockConfig:
             if candidate.client_id == client_id:
                 return candidate
         return None
+
+    def role_of_key(self, key: str) -> str:
+        """The workspace role of a configured API key."""
+        return dict(self.api_key_roles).get(key, "api-user")
 
     def model(self, model_id: str) -> ModelConfig | None:
         """The configured model with this id, if any."""
@@ -218,6 +256,8 @@ def _client_from_mapping(index: int, raw: object) -> ClientConfig:
         "grant_types",
         "audience",
         "expires_in",
+        "token_format",
+        "role",
     }
     unknown = sorted(set(raw) - allowed)
     if unknown:
@@ -230,8 +270,9 @@ def _client_from_mapping(index: int, raw: object) -> ClientConfig:
     for name in ("scopes", "grant_types", "audience"):
         if name in raw:
             kwargs[name] = _str_tuple(f"{key}.{name}", raw[name])
-    if "token_endpoint_auth_method" in raw:
-        kwargs["token_endpoint_auth_method"] = raw["token_endpoint_auth_method"]
+    for name in ("token_endpoint_auth_method", "token_format", "role"):
+        if name in raw:
+            kwargs[name] = raw[name]  # checked by ClientConfig
     if "expires_in" in raw:
         kwargs["expires_in"] = _check_lifetime(f"{key}.expires_in", raw["expires_in"])
     return ClientConfig(**kwargs)
@@ -262,7 +303,18 @@ def _model_from_mapping(index: int, raw: object) -> ModelConfig:
 def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) -> MockConfig:
     """Apply a parsed TOML/JSON document to ``base`` (the defaults), checking every key and value."""
     config = base or MockConfig()
-    allowed = {"clients", "expires_in", "api_keys", "models", "max_body_bytes", "issuer"}
+    allowed = {
+        "clients",
+        "expires_in",
+        "api_keys",
+        "models",
+        "max_body_bytes",
+        "issuer",
+        "token_format",
+        "api_generation",
+        "api_key_roles",
+        "quota",
+    }
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise _bad("<top level>", unknown, f"Unknown keys; expected some of {sorted(allowed)}.")
@@ -281,8 +333,16 @@ def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) 
         changes["max_body_bytes"] = _check_lifetime("max_body_bytes", raw["max_body_bytes"])
     if "api_keys" in raw:
         changes["api_keys"] = _str_tuple("api_keys", raw["api_keys"])
-    if "issuer" in raw:
-        changes["issuer"] = raw["issuer"]  # checked by MockConfig
+    for name in ("issuer", "token_format", "api_generation"):
+        if name in raw:
+            changes[name] = raw[name]  # checked by MockConfig
+    if "quota" in raw:
+        changes["quota"] = _check_lifetime("quota", raw["quota"])
+    if "api_key_roles" in raw:
+        roles = raw["api_key_roles"]
+        if not isinstance(roles, Mapping) or not all(isinstance(v, str) for v in roles.values()):
+            raise _bad("api_key_roles", "…", "Expected a table mapping each API key to a role.")
+        changes["api_key_roles"] = tuple(roles.items())
     return replace(config, **changes)
 
 

@@ -20,6 +20,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._bearer import BEARER_CHALLENGE
 from .api_errors import ApiError
 from .matching import RequestFacts, RequestMatch
 from .oauth_errors import OAuthError, server_error
@@ -33,7 +34,14 @@ RAW_SEND = "labelf.raw_send"
 #: Scope extension: a callable run just before a connection is dropped (the journal records the request).
 BEFORE_DROP = "labelf.before_drop"
 
+#: The statuses Labelf's newer docs list (``/errors``: 400, 401, 403, 404, 409, 429, 500), each with the
+#: ``error_code`` the mock uses for it (the codes are the mock's choice), plus the usual gateway errors.
 _API_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
     502: "BAD_GATEWAY",
@@ -104,7 +112,12 @@ class Fault:
         """The answer the host would give with this fault's status: its own error body, or ``body``."""
         if host_of(path) == "api":
             code = _API_CODES.get(self.status, "ERROR")
-            response = ApiError(self.status, code, f"Injected fault: {code.lower().replace('_', ' ')}.").response()
+            # The headers a real answer with this status carries: RFC 6750 §3's challenge on a 401, and the
+            # documented Retry-After on a 429 ("Back off and retry using the Retry-After header").
+            headers = {401: {"www-authenticate": BEARER_CHALLENGE}, 429: {"retry-after": "1"}}
+            api_error = ApiError(self.status, code, f"Injected fault: {code.lower().replace('_', ' ')}.")
+            api_error.headers = headers.get(self.status, {})
+            response = api_error.response()
         else:
             error = server_error()
             if self.status in {429, 503}:

@@ -7,13 +7,26 @@ Sources: Labelf's "Obtaining a token" page (``auth.app.labelf.ai``), the older A
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_LIVE_API_URL", "DEFAULT_LIVE_AUTH_URL", "LABELF_HOSTS", "LOOPBACK_HOSTS", "normalize_host"]
+__all__ = [
+    "AUTH_HOST",
+    "DEFAULT_LIVE_API_URL",
+    "DEFAULT_LIVE_AUTH_URL",
+    "LABELF_HOSTS",
+    "LOOPBACK_HOSTS",
+    "NEWER_API_HOST",
+    "OLDER_API_HOST",
+    "normalize_host",
+]
 
-#: The production hosts: auth (Hydra), the API host of the older docs and that of the newer docs.
-LABELF_HOSTS = frozenset({"auth.app.labelf.ai", "api.app.labelf.ai", "api.labelf.ai"})
+AUTH_HOST = "auth.app.labelf.ai"
+#: The API host of the older docs and the official client, and that of the newer developer docs.
+OLDER_API_HOST = "api.app.labelf.ai"
+NEWER_API_HOST = "api.labelf.ai"
+#: The production hosts: auth (Hydra) and both API hosts.
+LABELF_HOSTS = frozenset({AUTH_HOST, OLDER_API_HOST, NEWER_API_HOST})
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-DEFAULT_LIVE_AUTH_URL = "https://auth.app.labelf.ai"
-DEFAULT_LIVE_API_URL = "https://api.app.labelf.ai"
+DEFAULT_LIVE_AUTH_URL = f"https://{AUTH_HOST}"
+DEFAULT_LIVE_API_URL = f"https://{OLDER_API_HOST}"
 
 
 def normalize_host(host: str) -> str:

@@ -15,6 +15,7 @@ from ._api import MAX_TEXT_CHARS, MAX_TEXTS_PER_INFERENCE
 __all__ = [
     "GET_MODEL",
     "INFERENCE",
+    "JWKS",
     "LIST_MODELS",
     "MULTI_INFERENCE",
     "REVOKE",
@@ -149,6 +150,16 @@ _INFERENCE_ITEM = {
     "required": ["text", "predictions"],
     "properties": {"text": {"type": "string"}, "predictions": _PREDICTIONS},
 }
+_NEWER_INFERENCE = {
+    "type": "object",
+    "required": ["model_id", "predictions", "text_language", "processing_time_ms"],
+    "properties": {
+        "model_id": {"type": ["integer", "string"]},
+        "predictions": {"type": "array", "items": _PREDICTIONS},
+        "text_language": {"type": "array", "items": {"type": "string", "minLength": 2, "maxLength": 2}},
+        "processing_time_ms": {"type": "integer", "minimum": 0},
+    },
+}
 _TEXT_MAP = {
     "type": "object",
     "minProperties": 1,
@@ -186,6 +197,19 @@ REVOKE: dict[str, Any] = {
         **_oauth_errors(400, 401, 413, 500),
     },
 }
+JWKS: dict[str, Any] = {
+    "operationId": "jwks",
+    "summary": "The public keys JWT access tokens are signed with (RFC 7517)",
+    "responses": {
+        "200": _ok(
+            {
+                "type": "object",
+                "required": ["keys"],
+                "properties": {"keys": {"type": "array", "items": {"type": "object", "required": ["kty", "kid"]}}},
+            }
+        )
+    },
+}
 INFERENCE: dict[str, Any] = {
     "operationId": "inference",
     "security": _API_AUTH,
@@ -202,8 +226,10 @@ INFERENCE: dict[str, Any] = {
         }
     ),
     "responses": {
-        "200": _ok({"type": "array", "items": _INFERENCE_ITEM}),
-        **_api_errors(400, 401, 404, 413, 415, 429, 500),
+        # Older docs and the official client, or the newer developer docs (docs/fidelity.md, "Where Labelf's
+        # docs conflict"): the host, a Labelf-Api-Generation header or the config picks one.
+        "200": _ok({"oneOf": [{"type": "array", "items": _INFERENCE_ITEM}, _NEWER_INFERENCE]}),
+        **_api_errors(400, 401, 403, 404, 409, 413, 415, 429, 500),
     },
 }
 MULTI_INFERENCE: dict[str, Any] = {
@@ -218,7 +244,7 @@ MULTI_INFERENCE: dict[str, Any] = {
     ),
     "responses": {
         "200": _ok({"type": "array", "items": {"type": "object", "required": ["text", "models"]}}),
-        **_api_errors(400, 401, 404, 413, 415, 429, 500),
+        **_api_errors(400, 401, 403, 404, 409, 413, 415, 429, 500),
     },
 }
 SIMILARITY: dict[str, Any] = {
@@ -235,7 +261,7 @@ SIMILARITY: dict[str, Any] = {
             },
         }
     ),
-    "responses": {"200": _ok(_SIMILARITY_RESULT), **_api_errors(400, 401, 413, 415, 429, 500)},
+    "responses": {"200": _ok(_SIMILARITY_RESULT), **_api_errors(400, 401, 403, 413, 415, 429, 500)},
 }
 LIST_MODELS: dict[str, Any] = {
     "operationId": "listModels",

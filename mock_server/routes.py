@@ -24,6 +24,7 @@ __all__ = [
     "DISCOVERY_PATH",
     "ENDPOINTS",
     "FAULT_ROUTES",
+    "JWKS_PATH",
     "OPENAPI_PATH",
     "REVOKE_PATH",
     "TOKEN_PATH",
@@ -40,6 +41,7 @@ HostFamily = Literal["auth", "api"]
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 REVOKE_PATH = "/oauth2/revoke"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
+JWKS_PATH = "/.well-known/jwks.json"
 OPENAPI_PATH = "/openapi.json"
 #: Everything under this prefix is the model API host's; everything else is the auth host's.
 API_PREFIX = "/v2"
@@ -97,6 +99,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint("revoke", REVOKE_PATH, ("POST", "OPTIONS"), _oauth.revoke_endpoint, "revoke", {"post": openapi.REVOKE}),
     Endpoint("discovery", DISCOVERY_PATH, ("GET",), _oauth.discovery_endpoint, "discovery"),
+    Endpoint("jwks", JWKS_PATH, ("GET",), _oauth.jwks_endpoint, "jwks", {"get": openapi.JWKS}),
     Endpoint("openapi", OPENAPI_PATH, ("GET",), _openapi),
     Endpoint("models", f"{API_PREFIX}/models", ("GET",), _api.models_endpoint, "models", {"get": openapi.LIST_MODELS}),
     Endpoint(

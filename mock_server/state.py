@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 
 from ._tokens import TokenMinter
 from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
 from .faults import FaultPlan
+from .hosts import DEFAULT_LIVE_AUTH_URL, LABELF_HOSTS, normalize_host
 from .journal import Journal
 from .scripts import Scripts
+
+#: Discovery's issuer, and a JWT's ``iss``, when the mock is reached in-process (no served URL).
+IN_PROCESS_ISSUER = DEFAULT_LIVE_AUTH_URL
 
 __all__ = ["MockState"]
 
@@ -27,6 +32,9 @@ class MockState:
         self.journal = Journal()
         #: Overrides every client's token lifetime while set (the plugin's "token expires after T").
         self.expires_in_override: int | None = None
+        #: Texts classified so far, counted against ``config.quota`` (reset with the rest).
+        self.quota_used = 0
+        self._quota_lock = threading.Lock()
         #: Where the mock is served (``http://127.0.0.1:PORT``), set by whoever serves it: discovery's default
         #: issuer.  ``None`` in-process, where the issuer defaults to Labelf's auth host.
         self.base_url: str | None = None
@@ -34,6 +42,51 @@ class MockState:
     def expires_in(self, client: ClientConfig) -> int:
         """The lifetime of a token issued now to ``client``."""
         return self.expires_in_override or client.expires_in or self.config.expires_in
+
+    def issuer(self, host: str | None = None) -> str:
+        """Discovery's ``issuer`` without its trailing ``/`` (Hydra's ``urls.self.issuer``), also a JWT's ``iss``.
+
+        The configured one; else Labelf's auth URL when the request came for one of Labelf's hosts (interception:
+        clients that read discovery must stay on the hosts interception routes); else the URL the mock is served
+        at; else (in-process) Labelf's auth URL.  Any other ``Host`` header is never reflected.
+        """
+        if self.config.issuer:
+            return self.config.issuer.rstrip("/")
+        if host is not None and normalize_host(host.rsplit(":", 1)[0] if "]" not in host else host) in LABELF_HOSTS:
+            return IN_PROCESS_ISSUER
+        return (self.base_url or IN_PROCESS_ISSUER).rstrip("/")
+
+    def issue_token(
+        self,
+        client: ClientConfig,
+        scopes: Sequence[str] = (),
+        audience: Sequence[str] = (),
+        expires_in: int | None = None,
+        host: str | None = None,
+    ) -> tuple[str, int]:
+        """A new access token for ``client`` in its format (opaque or JWT), and its lifetime in seconds."""
+        lifetime = expires_in or self.expires_in(client)
+        now = int(self.clock.now())
+        if (client.token_format or self.config.token_format) == "jwt":
+            token = self.tokens.issue_jwt(
+                client.client_id,
+                issuer=f"{self.issuer(host)}/",
+                scopes=scopes,
+                audience=audience,
+                now=now,
+                expires_at=now + lifetime,
+            )
+        else:
+            token = self.tokens.issue(client.client_id, now + lifetime)
+        return token, lifetime
+
+    def use_quota(self, texts: int) -> bool:
+        """Count ``texts`` against the configured quota; ``False`` (nothing counted) when it would pass it."""
+        with self._quota_lock:
+            if self.config.quota is not None and self.quota_used + texts > self.config.quota:
+                return False
+            self.quota_used += texts
+            return True
 
     def on_token_issued(self, listener: Callable[[str], None]) -> None:
         """Call ``listener`` with every access token this mock issues from now on (kept across ``reset()``)."""
@@ -48,3 +101,4 @@ class MockState:
         self.scripts.clear()
         self.journal.clear()
         self.expires_in_override = None
+        self.quota_used = 0
