@@ -68,7 +68,9 @@ def markdown(run: DriftRun, verdicts: list[Verdict]) -> str:
     lines = [
         "# Labelf drift report",
         "",
-        f"Live service: auth `{options.auth_url}`, API `{options.api_url}`. Mock configuration: {run.config_source}. "
+        f"Live service: auth `{options.auth_url}`, API `{options.api_url}`"
+        f"{f' (inference matched the {run.generation} API generation)' if run.generation else ''}. "
+        f"Mock configuration: {run.config_source}. "
         f"Model: {run.model_id or '(none)'}. Each live request sent {options.repeat} time(s); "
         f"{run.live_requests} live requests of at most {options.max_requests}.",
         "",
@@ -97,6 +99,7 @@ def to_json(run: DriftRun, verdicts: list[Verdict]) -> dict[str, Any]:
         "version": version("labelf-testkit"),
         "live": {"auth_url": options.auth_url, "api_url": options.api_url},
         "mock_config": run.config_source,
+        "api_generation": run.generation,
         "model_id": run.model_id,
         "repeat": options.repeat,
         "live_requests": run.live_requests,
@@ -143,5 +146,6 @@ def summary_lines(run: DriftRun, verdicts: list[Verdict]) -> list[str]:
     lines.append(
         f"labelf-mock drift: {counts['new'] + counts['expired']} drift, {counts['accepted']} accepted, "
         f"{counts['noise']} noise; {run.live_requests} live requests (cap {run.options.max_requests})"
+        + (f"; live inference matched the {run.generation} API generation" if run.generation else "")
     )
     return lines

@@ -86,6 +86,9 @@ class DriftRun:
     config_source: str
     model_id: str | None
     snapshot_skipped: list[str] = field(default_factory=list)
+    #: The documented API generation the live inference answer matched (``older``/``newer``), if it matched one;
+    #: the mock is then compared in that generation (docs/fidelity.md, "Where Labelf's docs conflict").
+    generation: str | None = None
 
 
 def planned_requests(repeat: int) -> int:
@@ -246,6 +249,9 @@ def run_drift(options: DriftOptions) -> DriftRun:
     finally:
         live.close()
     mock_config = _with_live_client(ran.config, options.client_id, options.client_secret)
+    generation = _generation(ran.answers.get("inference"))
+    if generation is not None:
+        mock_config = replace(mock_config, api_generation=generation)
     mock_answers = _run_mock(mock_config, replace(ran.inputs, token=None), redactor)
     findings: list[Finding] = []
     cases: list[CaseRun] = []
@@ -256,7 +262,19 @@ def run_drift(options: DriftOptions) -> DriftRun:
             continue
         cases.append(CaseRun(case.name, case.summary, tuple(a.status for a in live_answers), mock_answer.status))
         findings.extend(_findings(case, live_answers, mock_answer, redactor))
-    return DriftRun(findings, cases, live.budget.spent, options, ran.source, ran.inputs.model_id, ran.skipped)
+    return DriftRun(
+        findings, cases, live.budget.spent, options, ran.source, ran.inputs.model_id, ran.skipped, generation
+    )
+
+
+def _generation(answers: list[Answer] | None) -> str | None:
+    """Which documented generation a live inference answer has: a list (older) or an object (newer)."""
+    body = answers[0].parsed() if answers and answers[0].status == 200 else None
+    if isinstance(body, list):
+        return "older"
+    if isinstance(body, dict) and isinstance(body.get("predictions"), list):
+        return "newer"
+    return None
 
 
 def as_dict(finding: Finding) -> dict[str, Any]:

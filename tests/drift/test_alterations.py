@@ -148,3 +148,19 @@ def test_live_noise_is_classed_as_noise_with_repeat(workspace: Workspace, tmp_pa
         ("similarity-invalid", "$.message", True)
     ]
     assert twice["summary"]["noise"] == 1
+
+
+@pytest.mark.usefixtures("credentials")
+def test_a_live_service_on_the_newer_generation_is_compared_in_it(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import start_served_mock
+
+    newer = start_served_mock(tmp_path, "--config", str(workspace.config), "--api-generation", "newer")
+    try:
+        code, document = run_drift(newer.base_url, tmp_path)
+    finally:
+        assert newer.stop() == 0
+    assert document["api_generation"] == "newer"
+    assert points(document) == set() and code == 0  # the mock answered in the same generation
+    assert "live inference matched the newer API generation" in capsys.readouterr().out
