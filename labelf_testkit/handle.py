@@ -181,15 +181,19 @@ class LabelfMock:
         state.tokens.revoke(token, issued.client_id, state.clock.now())
 
     def unused_faults(self) -> list[str]:
-        """Descriptions of planned faults that were not (fully) used."""
-        return [fault.describe() for fault in self.app.mock.faults.unused()]
+        """Descriptions of planned faults (and connection refusals) that were not (fully) used."""
+        refusals = self._refusals.unused() if self._refusals is not None else []
+        return [fault.describe() for fault in self.app.mock.faults.unused()] + refusals
 
     def assert_all_faults_used(self) -> None:
         """Fail, listing them, if any planned fault was never triggered."""
         __tracebackhide__ = True
         unused = self.app.mock.faults.unused()
-        if unused:
-            listing = describe_unused(unused, self.app.mock.journal)
+        refusals = self._refusals.unused() if self._refusals is not None else []
+        if unused or refusals:
+            listing = "\n".join(
+                [describe_unused(unused, self.app.mock.journal)] * bool(unused) + [f"  - {r}" for r in refusals]
+            )
             raise UnusedFaultsError(
                 "These planned faults were never triggered, so the code under test never made those calls "
                 "(under a fault with criteria, each request its route received and how it differs):\n"

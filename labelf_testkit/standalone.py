@@ -30,7 +30,8 @@ class RunningMock(LabelfMock):
 
     def __init__(self, servers: MockServers, *, tls: bool, stack: ExitStack) -> None:
         server = servers.secure() if tls else servers.plain()
-        super().__init__(servers.app, server.base_url, str(server.tls.ca_bundle) if server.tls else None)
+        ca_bundle = str(server.tls.ca_bundle) if server.tls else None
+        super().__init__(servers.app, server.base_url, ca_bundle, servers.refusals)
         self._servers = servers
         self._stack = stack
 

@@ -16,7 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from labelf_testkit import LabelfMock
+from labelf_testkit import LabelfMock, UnusedFaultsError
 
 TOKEN_URL = "https://auth.app.labelf.ai/oauth2/token"
 GRANT = {"grant_type": "client_credentials"}
@@ -107,3 +107,11 @@ def test_refused_port_really_refuses(labelf_intercept: LabelfMock) -> None:
     ((_, _, _, _, address),) = socket.getaddrinfo("auth.app.labelf.ai", 443, type=socket.SOCK_STREAM)
     with pytest.raises(ConnectionRefusedError), socket.create_connection((str(address[0]), int(address[1])), timeout=5):
         pass
+
+
+def test_an_unused_refusal_fails_the_unused_fault_check(labelf_intercept: LabelfMock) -> None:
+    labelf_intercept.refuse_connections(times=2, host="api.app.labelf.ai")
+    with pytest.raises(UnusedFaultsError, match=r"refuse 2 more connection\(s\) to api.app.labelf.ai"):
+        labelf_intercept.assert_all_faults_used()
+    assert labelf_intercept.unused_faults() == ["refuse 2 more connection(s) to api.app.labelf.ai"]
+    labelf_intercept.reset()

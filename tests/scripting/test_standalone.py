@@ -162,3 +162,11 @@ def test_reset_between_tests_empties_state() -> None:
         labelf.reset()
         assert (len(labelf.journal), labelf.unused_faults(), labelf.app.mock.scripts.scripts()) == (0, [], [])
         assert labelf.app.mock.scripts.model("2") is not None
+
+
+def test_connection_refusals_work_outside_pytest_too() -> None:
+    with serve_mock(MockConfig(), intercept=True) as labelf:
+        labelf.refuse_connections(times=1, host="auth.app.labelf.ai")
+        with pytest.raises(requests.ConnectionError):
+            requests.post("https://auth.app.labelf.ai/oauth2/token", timeout=10)
+        assert [refused.host for refused in labelf.refused_connections] == ["auth.app.labelf.ai"]
