@@ -132,6 +132,12 @@ def _token_response(token: str, expires_in: int, scope: str) -> Response:
     return _TokenResponse(body.encode())
 
 
+def _server(request: Request) -> tuple[str, int] | None:
+    # The local address the connection arrived on (set by the server, not by the client).
+    server = request.scope.get("server")
+    return (str(server[0]), int(server[1])) if server and server[1] is not None else None
+
+
 async def token_endpoint(request: Request) -> Response:
     """``POST /oauth2/token``: the client-credentials grant, Hydra-faithful (docs/fidelity.md, token endpoint cases)."""
     if (early := _options(request)) is not None:
@@ -149,7 +155,9 @@ async def token_endpoint(request: Request) -> Response:
     if grant_types[0] != "client_credentials":
         raise _other_grant(grant_types[0], client)
     scopes = _client_credentials(form, client)
-    token, expires_in = state.issue_token(client, scopes, _audiences(form), host=request.headers.get("host"))
+    token, expires_in = state.issue_token(
+        client, scopes, _audiences(form), host=request.headers.get("host"), server=_server(request)
+    )
     return _token_response(token, expires_in, " ".join(scopes))
 
 
@@ -182,7 +190,7 @@ async def discovery_endpoint(request: Request) -> Response:
     ``Host`` header (see :meth:`MockState.issuer`: only Labelf's own host names select Labelf's auth URL).
     """
     state = state_of(request)
-    base = state.issuer(request.headers.get("host"))
+    base = state.issuer(request.headers.get("host"), _server(request))
     document: dict[str, object] = {
         "issuer": f"{base}/",
         "token_endpoint": f"{base}{request.app.url_path_for('token')}",

@@ -172,7 +172,7 @@ def _serve(args: argparse.Namespace, config: MockConfig, tls: LoopbackTLS | None
         host = f"[{args.host}]" if ":" in args.host else args.host
         base_url = f"{'https' if tls else 'http'}://{host}:{port}"
         app = create_app(config)
-        app.mock.base_url = base_url  # discovery's issuer unless the config names one
+        app.mock.served_at(base_url)  # discovery's issuer unless the config names one
         try:
             uvicorn_config = _uvicorn_config(app, args, tls)
         except (OSError, ssl.SSLError) as exc:

@@ -138,7 +138,8 @@ class SocketServer:
         self._socket = bind_socket(self.host, 0)
         self.port = self._socket.getsockname()[1]
         if isinstance(self.app, MockApp):
-            self.app.mock.base_url = self.base_url  # discovery's issuer: the served URL, never the Host header
+            # Discovery's issuer: the URL a request was served on, never the Host header.
+            self.app.mock.served_at(self.base_url, (self.host, self.port))
         tls = self.tls
         config = uvicorn.Config(
             _cancellable(self.app),

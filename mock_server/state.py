@@ -38,23 +38,32 @@ class MockState:
         #: Where the mock is served (``http://127.0.0.1:PORT``), set by whoever serves it: discovery's default
         #: issuer.  ``None`` in-process, where the issuer defaults to Labelf's auth host.
         self.base_url: str | None = None
+        self._served: dict[tuple[str, int], str] = {}
 
     def expires_in(self, client: ClientConfig) -> int:
         """The lifetime of a token issued now to ``client``."""
         return self.expires_in_override or client.expires_in or self.config.expires_in
 
-    def issuer(self, host: str | None = None) -> str:
+    def served_at(self, base_url: str, address: tuple[str, int] | None = None) -> None:
+        """Record that a server serves this app at ``base_url`` (listening on ``address``, when known)."""
+        self.base_url = base_url
+        if address is not None:
+            self._served[address] = base_url
+
+    def issuer(self, host: str | None = None, server: tuple[str, int] | None = None) -> str:
         """Discovery's ``issuer`` without its trailing ``/`` (Hydra's ``urls.self.issuer``), also a JWT's ``iss``.
 
         The configured one; else Labelf's auth URL when the request came for one of Labelf's hosts (interception:
-        clients that read discovery must stay on the hosts interception routes); else the URL the mock is served
-        at; else (in-process) Labelf's auth URL.  Any other ``Host`` header is never reflected.
+        clients that read discovery must stay on the hosts interception routes); else the URL of the server the
+        request arrived on (``server``: the ASGI scope's local address; one app may be served on several); else
+        (in-process) Labelf's auth URL.  Any other ``Host`` header is never reflected.
         """
         if self.config.issuer:
             return self.config.issuer.rstrip("/")
         if host is not None and normalize_host(host.rsplit(":", 1)[0] if "]" not in host else host) in LABELF_HOSTS:
             return IN_PROCESS_ISSUER
-        return (self.base_url or IN_PROCESS_ISSUER).rstrip("/")
+        served = self._served.get(server) if server is not None else None
+        return (served or self.base_url or IN_PROCESS_ISSUER).rstrip("/")
 
     def issue_token(
         self,
@@ -63,6 +72,7 @@ class MockState:
         audience: Sequence[str] = (),
         expires_in: int | None = None,
         host: str | None = None,
+        server: tuple[str, int] | None = None,
     ) -> tuple[str, int]:
         """A new access token for ``client`` in its format (opaque or JWT), and its lifetime in seconds."""
         lifetime = expires_in or self.expires_in(client)
@@ -70,7 +80,7 @@ class MockState:
         if (client.token_format or self.config.token_format) == "jwt":
             token = self.tokens.issue_jwt(
                 client.client_id,
-                issuer=f"{self.issuer(host)}/",
+                issuer=f"{self.issuer(host, server)}/",
                 scopes=scopes,
                 audience=audience,
                 now=now,

@@ -155,3 +155,22 @@ def test_discovery_over_a_socket_names_the_served_url(labelf_mock: LabelfMock) -
         ).json()
     assert document["issuer"] == f"{labelf_mock.base_url}/"
     assert document["token_endpoint"] == labelf_mock.token_url
+
+
+def test_one_app_on_two_servers_names_each_servers_url() -> None:
+    # The plugin serves one app over http and https; each answer names the server it was served on.
+    import ssl
+
+    from labelf_testkit.servers import MockServers
+
+    servers = MockServers(create_app())
+    try:
+        plain, secure = servers.plain(), servers.secure()
+        assert secure.tls is not None
+        trust = ssl.create_default_context(cafile=str(secure.tls.ca_bundle))
+        for server, verify in ((plain, True), (secure, trust), (plain, True)):
+            with httpx.Client(verify=verify) as http:
+                document = http.get(f"{server.base_url}/.well-known/openid-configuration").json()
+            assert document["issuer"] == f"{server.base_url}/"
+    finally:
+        servers.stop()
