@@ -144,3 +144,58 @@ def test_int_model_id_answers_inference(tmp_path: Path) -> None:
         listed = http.get("/v2/models", headers={"authorization": f"Bearer {token}"}).json()
     assert response.status_code == 200, response.text
     assert listed["models"][0]["id"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"clients": [{"client_id": "", "client_secret": "x"}]}, "clients[].client_id"),
+        (
+            {"models": [{"model_id": 1, "labels": ["a"]}, {"model_id": "1", "labels": ["b"]}]},
+            "Model ids must be unique",
+        ),
+        ({"api_keys": 7}, "Expected a list of strings"),
+        ({"clients": ["CLIENT_ID"]}, "Expected a table with client_id and client_secret"),
+        ({"clients": [{"client_id": "a", "client_secret": "b", "colour": "red"}]}, "Unknown keys"),
+        ({"models": ["sentiment"]}, "Expected a table with model_id, name and labels"),
+        ({"models": {"model_id": 1}}, "Expected a list of models"),
+        ({"max_body_bytes": 0}, "'max_body_bytes' has value 0"),
+        ({"quota": -1}, "'quota' has value -1"),
+        ({"api_key_roles": ["viewer"]}, "Expected a table mapping each API key to a role"),
+        ({"api_key_roles": {"lbl_sk_x": "boss"}}, "'api_key_roles' has value 'boss'"),
+        ({"token_format": "paseto"}, "'token_format' has value 'paseto'"),
+        ({"clients": [{"client_id": "a", "client_secret": "b", "role": "root"}]}, "'clients[a].role' has value 'root'"),
+    ],
+)
+def test_every_bad_value_names_its_key(document: dict[str, object], message: str) -> None:
+    from labelf_testkit.mock_server.config import config_from_mapping
+
+    with pytest.raises(ConfigError) as error:
+        config_from_mapping(document)
+    assert message in str(error.value)
+
+
+def test_a_file_holding_a_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mock.json"
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must hold a table/object at the top level"):
+        load_config(path, env={})
+
+
+def test_api_keys_from_the_environment() -> None:
+    assert load_config(env={"LABELF_MOCK_API_KEYS": "lbl_sk_one,,lbl_sk_two"}).api_keys == ("lbl_sk_one", "lbl_sk_two")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "explode"}, "Unknown fault kind 'explode'"),
+        ({"times": 0}, "times must be at least 1"),
+        ({"delay": -1.0}, "delay must be non-negative"),
+    ],
+)
+def test_fault_values_are_checked(kwargs: dict[str, object], message: str) -> None:
+    from labelf_testkit.mock_server import Fault
+
+    with pytest.raises(ValueError, match=message):
+        Fault("token", **kwargs)  # type: ignore[arg-type]
