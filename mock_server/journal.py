@@ -165,7 +165,7 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         captured = bytearray()
-        response: dict[str, Any] = {"status": None, "body": bytearray(), "recorded": False}
+        response: dict[str, Any] = {"status": None, "body": bytearray(), "recorded": False, "read": False}
         epoch = self.journal.epoch
 
         def record() -> None:
@@ -182,7 +182,14 @@ class JournalMiddleware:
             if message["type"] == "http.request" and len(captured) <= CAPTURE_LIMIT:
                 # One byte past the limit tells the entry that the body was cut.
                 captured.extend(message.get("body", b"")[: CAPTURE_LIMIT + 1 - len(captured)])
+            response["read"] = message["type"] != "http.request" or not message.get("more_body", False)
             return message
+
+        async def read_the_rest() -> None:
+            # An answer given before the body was read (a 401 from the API, say): the entry still shows what
+            # the client sent, up to the journal's limit.
+            while not response["read"] and len(captured) <= CAPTURE_LIMIT:
+                await recording_receive()
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -195,6 +202,7 @@ class JournalMiddleware:
                 if scope["path"] == TOKEN_PATH:
                     response["body"].extend(message.get("body", b""))
                 if not message.get("more_body", False):
+                    await read_the_rest()
                     record()  # before the client can see the answer, so a test never reads a stale journal
                 if (start := response.pop("start", None)) is not None:
                     await send(start)

@@ -195,3 +195,44 @@ def test_token_endpoint_answers_hydras_error_for_too_many_parts() -> None:
         accepted = http.post("/oauth2/token", content=form(GRANT), headers=headers)
     assert_oauth_error(refused, 400, "invalid_request", UNPARSABLE)
     assert accepted.status_code == 200
+
+
+def _form(*parts: bytes, boundary: bytes = b"b") -> bytes:
+    return b"".join(b"--" + boundary + b"\r\n" + part + b"\r\n" for part in parts) + b"--" + boundary + b"--\r\n"
+
+
+def test_folded_header_lines_are_joined_with_one_space() -> None:
+    from labelf_testkit.mock_server._multipart import read_form
+
+    body = _form(b'Content-Disposition: form-data;\r\n\t name="grant_type"\r\n\r\nclient_credentials')
+    assert read_form("b", body) == {"grant_type": ["client_credentials"]}
+
+
+def test_values_past_the_memory_limit_are_refused_as_go_refuses_them() -> None:
+    from labelf_testkit.mock_server._multipart import MultipartError, read_form
+
+    body = _form(b'Content-Disposition: form-data; name="a"\r\n\r\n' + b"x" * 64)
+    # Go's ReadForm allows maxMemory + 10 MiB of values; leave room for 16 bytes only.
+    with pytest.raises(MultipartError, match="message too large"):
+        read_form("b", body, max_memory=16 - (10 << 20))
+    file_part = b'Content-Disposition: form-data; name="f"; filename="f.txt"\r\n\r\n' + b"y" * 64
+    with pytest.raises(MultipartError, match="message too large"):
+        read_form("b", _form(file_part), max_memory=16 - (10 << 20))
+
+
+def test_files_are_not_form_values_and_parts_without_a_name_are_skipped() -> None:
+    from labelf_testkit.mock_server._multipart import read_form
+
+    body = _form(
+        b'Content-Disposition: form-data; name="f"; filename="f.txt"\r\n\r\ncontent',
+        b"Content-Type: text/plain\r\n\r\nno name",
+        b'Content-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials',
+    )
+    assert read_form("b", body) == {"grant_type": ["client_credentials"]}
+
+
+def test_a_header_line_that_is_not_a_header_is_an_error() -> None:
+    from labelf_testkit.mock_server._multipart import MultipartError, read_form
+
+    with pytest.raises(MultipartError, match="malformed MIME header"):
+        read_form("b", _form(b"not a header\r\n\r\nvalue"))

@@ -108,6 +108,8 @@ BODIES = st.one_of(
 )
 
 
+# Hypothesis warns when it renders the 1 MiB body's repr (for its reports); that is the point of the example.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning")
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(method=METHODS, path=PATHS, headers=HEADERS, body=BODIES)
 def test_raw_http_never_5xx(

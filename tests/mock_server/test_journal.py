@@ -1,0 +1,38 @@
+"""What a journal entry shows of a request, and what it never does."""
+
+from __future__ import annotations
+
+import httpx
+
+from labelf_testkit import LabelfMock
+from labelf_testkit.mock_server import Fault, InProcessTransport, MockApp
+
+GRANT = {"grant_type": "client_credentials"}
+
+
+def test_entries_show_the_body_even_of_a_call_refused_before_reading_it(app: MockApp) -> None:
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        http.post("/v2/models/1/inference", json={"texts": ["a"]})
+        http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET"))
+    api_call, token_call = list(app.mock.journal)
+    assert api_call.json() == {"texts": ["a"]} and api_call.status == 401
+    assert token_call.json() is None  # a form body is not JSON
+    assert token_call.issued_token is not None and token_call.issued_token.startswith("sha256:")
+    assert len(app.mock.journal) == 2
+
+
+def test_a_token_answer_that_is_not_json_issued_no_token(app: MockApp) -> None:
+    app.mock.faults.add(Fault("token", "malformed_json", status=200))
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        assert http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET")).status_code == 200
+    (entry,) = app.mock.journal.entries()
+    assert entry.issued_token is None and entry.fault is not None
+
+
+def test_over_a_socket_too(labelf_mock: LabelfMock) -> None:
+    import requests
+
+    refused = requests.post(f"{labelf_mock.api_url}/models/1/inference", json={"texts": ["over tcp"]}, timeout=10)
+    assert refused.status_code == 401
+    (entry,) = labelf_mock.journal.api_calls
+    assert entry.json() == {"texts": ["over tcp"]}
