@@ -19,7 +19,7 @@ from .mock_server import (
 
 __all__ = ["JournalView", "listing", "match_entry"]
 
-_README = "https://github.com/labelf-testkit/labelf-testkit#the-journal"
+_README = "the labelf-testkit README, section 'The journal'"
 _BODY_SHOWN = 300
 
 

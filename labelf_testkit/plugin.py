@@ -50,6 +50,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini})", **kwargs)
         parser.addini(ini, help=help, default=default)
 
+    def flag(name: str, help: str) -> None:
+        # On the command line a flag takes no value; in an ini file it reads `name = true`.
+        ini = name.removeprefix("--").replace("-", "_")
+        group.addoption(
+            name, dest=ini, default=None, action="store_const", const="true", help=f"{help} (ini: {ini} = true)"
+        )
+        parser.addini(ini, help=f"{help} (true/false)", default="false")
+
     option(
         "--labelf-target",
         "mock (default) or live: where labelf_target, labelf_token and labelf_http point",
@@ -60,24 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     option("--labelf-api-url", f"live API base URL (default {DEFAULT_LIVE_API_URL})", DEFAULT_LIVE_API_URL)
     option("--labelf-ca-bundle", "extra CA bundle to trust for the live target (verification stays on)")
     option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target, for the whole run", "60")
-    option(
+    flag(
         "--labelf-skip-without-credentials",
         "live mode: skip the live tests when LABELF_CLIENT_ID/LABELF_CLIENT_SECRET are unset, instead of refusing "
-        "to start (true/false)",
-        "false",
-        action="store_const",
-        const="true",
+        "to start",
     )
-    option(
-        "--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered (true/false)", "false"
-    )
-    option(
-        "--labelf-mock-tls",
-        "serve the session's mock over https from a throwaway CA (labelf_mock.ca_bundle; true/false)",
-        "false",
-        action="store_const",
-        const="true",
-    )
+    flag("--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered")
+    flag("--labelf-mock-tls", "serve the session's mock over https from a throwaway CA (labelf_mock.ca_bundle)")
 
 
 def setting(config: pytest.Config, name: str) -> str | None:
@@ -268,7 +265,43 @@ def _marker_options(request: pytest.FixtureRequest) -> MarkerOptions:
     merged: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("labelf"))):
         merged.update(marker.kwargs)
+    known = set(MarkerOptions.__dataclass_fields__)
+    if unknown := sorted(set(merged) - known):
+        raise TypeError(
+            f"@pytest.mark.labelf got unknown keyword(s) {', '.join(map(repr, unknown))}; "
+            f"it takes {', '.join(sorted(known))}."
+        )
     return MarkerOptions(**merged)
+
+
+def _checked_config(config: object) -> MockConfig:
+    from .mock_server import MockConfig
+
+    if not isinstance(config, MockConfig):
+        raise TypeError(
+            f"The labelf_config fixture returned {type(config).__name__}, not a MockConfig. Return "
+            "labelf_testkit.mock_server.MockConfig(...) or load_config(path) (see the README's Fixtures section)."
+        )
+    return config
+
+
+_CHECK_FAULTS = pytest.StashKey["LabelfMock"]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After a test body that passed: its unused-fault check, so an unused fault fails the test itself."""
+    result = yield
+    handle = item.stash.get(_CHECK_FAULTS, None)
+    if handle is not None:
+        message = None
+        try:
+            handle.assert_all_faults_used()
+        except AssertionError as unused:
+            message = str(unused)
+        if message is not None:
+            pytest.fail(message, pytrace=False)
+    return result
 
 
 @pytest.fixture
@@ -286,17 +319,19 @@ def labelf_mock(
     check = options.assert_all_faults_used
     if check is None:
         check = (setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
-    servers = _labelf_servers.for_config(labelf_config)
+    servers = _labelf_servers.for_config(_checked_config(labelf_config))
     server = _serving(request, servers)
     handle = LabelfMock(
         server.app, server.base_url, str(server.tls.ca_bundle) if server.tls else None, servers.refusals
     )
     handle.reset()
+    if check:
+        request.node.stash[_CHECK_FAULTS] = handle  # checked right after the test body (pytest_runtest_call)
     try:
         yield handle
-        if check:
-            handle.assert_all_faults_used()
     finally:
+        if check:
+            del request.node.stash[_CHECK_FAULTS]
         servers.drop_in_flight()
         handle.reset()
 

@@ -232,7 +232,9 @@ def parse_client_spec(spec: str) -> ClientConfig:
     """``ID:SECRET`` split at the first ``:`` (so a secret may hold colons), as ``--client`` takes it."""
     client_id, sep, secret = spec.partition(":")
     if not sep or not client_id:
-        raise _bad("client", spec.split(":")[0] + ":…", "Expected ID:SECRET, split at the first ':'.")
+        # Without a ':' there is no secret in it to hide; with one, only the id is shown.
+        shown = spec if not sep else ":…"
+        raise _bad("client", shown, "Expected ID:SECRET, split at the first ':'.")
     return ClientConfig(client_id, secret)
 
 

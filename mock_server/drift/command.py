@@ -40,8 +40,16 @@ def _count(minimum: int) -> Any:
 
 
 def _live_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--live-auth-url", default=DEFAULT_LIVE_AUTH_URL, help="live auth base URL (https or loopback)")
-    parser.add_argument("--live-api-url", default=DEFAULT_LIVE_API_URL, help="live API base URL (https or loopback)")
+    parser.add_argument(
+        "--live-auth-url",
+        default=DEFAULT_LIVE_AUTH_URL,
+        help=f"live auth base URL, https or loopback (default: production, {DEFAULT_LIVE_AUTH_URL})",
+    )
+    parser.add_argument(
+        "--live-api-url",
+        default=DEFAULT_LIVE_API_URL,
+        help=f"live API base URL, https or loopback (default: production, {DEFAULT_LIVE_API_URL})",
+    )
     parser.add_argument("--ca-bundle", metavar="FILE", help="an extra CA to trust (verification is never turned off)")
     parser.add_argument(
         "--max-requests",

@@ -224,16 +224,19 @@ def test_unused_faults_fail_the_test_with_a_listing(pytester: pytest.Pytester) -
             pass
     """,
     )
-    # The check runs at teardown: the test body passed, its teardown errors.
-    result.assert_outcomes(passed=2, errors=2)
+    # The check runs right after the test body, so the test itself fails (no teardown error, no plugin source).
+    result.assert_outcomes(passed=1, failed=1, errors=1)
     result.stdout.fnmatch_lines(
         [
+            "*@pytest.mark.labelf got unknown keyword(s) 'asert_all_faults_used'; it takes assert_all_faults_used.*",
             "*These planned faults were never triggered*",
             "*  - token: status 503 (0/2 used)",
             "*  - similarity: latency 0.5s (0/1 used)",
-            "*unexpected keyword argument 'asert_all_faults_used'*",
         ]
     )
+    failures = result.stdout.str().split("= FAILURES =", 1)[1]
+    assert "def labelf_mock(" not in failures  # the listing, not the plugin's source
+    result.stdout.fnmatch_lines(["FAILED *test_never_calls*These planned faults*"])
 
 
 def test_unused_faults_check_from_ini(pytester: pytest.Pytester) -> None:
@@ -245,8 +248,35 @@ def test_unused_faults_check_from_ini(pytester: pytest.Pytester) -> None:
             labelf_mock.inference.fail()
     """,
     )
-    result.assert_outcomes(passed=1, errors=1)
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*  - inference: status 500 (0/1 used)"])
+
+
+def test_the_unused_faults_option_is_a_flag(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_flag="""
+        def test_never_calls(labelf_mock):
+            labelf_mock.inference.fail()
+        """
+    )
+    # As a flag before a path: the path must stay a path (it used to be taken as the option's value).
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--labelf-assert-all-faults-used", "test_flag.py")
+    result.assert_outcomes(failed=1)
+
+
+def test_a_labelf_config_that_is_not_a_mock_config_is_named(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def labelf_config():
+            return {"clients": []}
+        """
+    )
+    result = run(pytester, "def test_x(labelf_mock):\n    pass\n")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*The labelf_config fixture returned dict, not a MockConfig*"])
 
 
 def test_config_fixture_is_overridable(pytester: pytest.Pytester) -> None:
