@@ -49,6 +49,14 @@ class JournalEntry:
     _raw_body: bytes = field(default=b"", repr=False)
     _raw_answer: bytes = field(default=b"", repr=False)
 
+    @classmethod
+    def of(cls, **fields: Any) -> JournalEntry:
+        """Build an entry without the frozen dataclass's per-field ``object.__setattr__`` (recording is on every
+        request's path); every field must be given."""
+        entry = cls.__new__(cls)
+        entry.__dict__.update(fields)
+        return entry
+
     @cached_property
     def _auth(self) -> tuple[dict[str, str], str | None, str | None]:
         return redact_headers(self._raw_headers)
@@ -164,62 +172,20 @@ class JournalMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        captured = bytearray()
-        response: dict[str, Any] = {"status": None, "body": bytearray(), "recorded": False, "read": False}
-        epoch = self.journal.epoch
-
-        def record() -> None:
-            if response["recorded"]:
-                return
-            response["recorded"] = True
-            try:
-                self._record(scope, bytes(captured), response["status"], bytes(response["body"]), epoch)
-            except Exception:  # the journal must never turn an answer into an error
-                _log.exception("could not record %s %s in the journal", scope["method"], scope["path"])
-
-        async def recording_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request" and len(captured) <= CAPTURE_LIMIT:
-                # One byte past the limit tells the entry that the body was cut.
-                captured.extend(message.get("body", b"")[: CAPTURE_LIMIT + 1 - len(captured)])
-            response["read"] = message["type"] != "http.request" or not message.get("more_body", False)
-            return message
-
-        async def read_the_rest() -> None:
-            # An answer given before the body was read (a 401 from the API, say): the entry still shows what
-            # the client sent, up to the journal's limit.
-            while not response["read"] and len(captured) <= CAPTURE_LIMIT:
-                await recording_receive()
-
-        async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                # Held back until the body: a client that reads only the status line must not see it before
-                # the request is recorded.
-                response["start"] = message
-                return
-            if message["type"] == "http.response.body":
-                if scope["path"] == TOKEN_PATH:
-                    response["body"].extend(message.get("body", b""))
-                if not message.get("more_body", False):
-                    await read_the_rest()
-                    record()  # before the client can see the answer, so a test never reads a stale journal
-                if (start := response.pop("start", None)) is not None:
-                    await send(start)
-            await send(message)
-
-        # A fault that drops the connection calls this first, for the same reason.
-        scope.setdefault("extensions", {})[BEFORE_DROP] = record
+        recorder = _Recorder(self, scope, receive, send)
+        # A fault that drops the connection calls this first, so the drop is recorded too.
+        scope.setdefault("extensions", {})[BEFORE_DROP] = recorder.record
         try:
-            await self.app(scope, recording_receive, recording_send)
+            await self.app(scope, recorder.receive, recorder.send)
         finally:
-            record()  # a crash never sent a final body
+            recorder.record()  # a crash never sent a final body
 
-    def _record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
+    def record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
+        """Append the entry for one answered request (if it still belongs to the current test)."""
         headers, headers_cut = _header_prefix(scope["headers"])
         query = scope.get("query_string", b"")
         self.journal.append(
-            JournalEntry(
+            JournalEntry.of(
                 method=scope["method"],
                 path=scope["path"],
                 status=status,
@@ -233,6 +199,85 @@ class JournalMiddleware:
             ),
             epoch,
         )
+
+
+class _Recorder:
+    """One request on its way through the app: what it sent and what it got (one object, no closures: this
+    sits on every request's path)."""
+
+    __slots__ = (
+        "_answer",
+        "_body",
+        "_done",
+        "_drain",
+        "_keep_answer",
+        "_middleware",
+        "_read",
+        "_receive",
+        "_scope",
+        "_send",
+        "_start",
+        "_status",
+        "epoch",
+    )
+
+    def __init__(self, middleware: JournalMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        self._middleware, self._scope, self._receive, self._send = middleware, scope, receive, send
+        self.epoch = middleware.journal.epoch
+        self._body = b""
+        self._answer = b""
+        self._keep_answer = scope["path"] == TOKEN_PATH  # the issued token's fingerprint comes from it
+        self._status: int | None = None
+        self._start: Message | None = None
+        self._read = self._done = False
+        # Read what the app left unread only when it is small: a partial read of a large body makes the server
+        # close the connection on a client still sending, where leaving it unread lets the server drain it.
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        self._drain = declared.isdigit() and int(declared) <= CAPTURE_LIMIT
+
+    async def receive(self) -> Message:
+        """The app's ``receive``: keeps up to the capture limit (and one byte more, to tell it was cut)."""
+        message = await self._receive()
+        if message["type"] == "http.request":
+            if len(self._body) <= CAPTURE_LIMIT and (chunk := message.get("body", b"")):
+                self._body += chunk[: CAPTURE_LIMIT + 1 - len(self._body)]
+            self._read = not message.get("more_body", False)
+        else:
+            self._read = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        """The app's ``send``: records the request once its answer is complete, before the client sees it."""
+        kind = message["type"]
+        if kind == "http.response.start":
+            self._status = message["status"]
+            # Held back until the body: a client that reads only the status line must not see it before the
+            # request is recorded.
+            self._start = message
+            return
+        if kind == "http.response.body":
+            if self._keep_answer:
+                self._answer += message.get("body", b"")
+            if not message.get("more_body", False):
+                # An answer given before the body was read (a 401 from the API, say): the entry still shows
+                # what the client sent, up to the limit.
+                while self._drain and not self._read:
+                    await self.receive()
+                self.record()
+            if self._start is not None:
+                start, self._start = self._start, None
+                await self._send(start)
+        await self._send(message)
+
+    def record(self) -> None:
+        """Record the request once (on its final body, on a drop, or after a crash)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch)
+        except Exception:  # the journal must never turn an answer into an error
+            _log.exception("could not record %s %s in the journal", self._scope["method"], self._scope["path"])
 
 
 def _header_prefix(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:

@@ -6,6 +6,7 @@ import http.client
 from typing import Any
 from urllib.parse import quote_plus
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -121,6 +122,13 @@ def test_raw_http_never_5xx(
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
+    except (BrokenPipeError, ConnectionResetError):
+        # A body over the limit may be refused (413) and the connection closed while the client is still
+        # sending it, as Go's net/http does past its discard limit; the server must then still serve.
+        assert len(body) > labelf_mock.app.mock.config.max_body_bytes, (method, path, headers, body[:100])
+        with httpx.Client() as probe:
+            assert tally.count(probe.get(f"{labelf_mock.base_url}/openapi.json").status_code) == 200
+        return
     finally:
         connection.close()
     assert tally.count(response.status) < 500, (method, path, headers, body[:100], response.status)
