@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from labelf_testkit.live import live_budget
-from labelf_testkit.plugin import is_live, redactor, setting
+from labelf_testkit.plugin import add_option, is_live, redactor, setting
 
 if TYPE_CHECKING:
     from labelf_testkit.contract_tests.report import Report
@@ -35,12 +35,9 @@ _EXTRA = "labelf-testkit[contract]"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The suite's options, in the ``labelf`` group; each also reads an ini key of the same name."""
-    group = parser.getgroup("labelf", "labelf-testkit: mock and live Labelf targets")
 
     def option(name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
-        ini = name.removeprefix("--").replace("-", "_")
-        group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini})", **kwargs)
-        parser.addini(ini, help=help, default=default)
+        add_option(parser, name, help, default, **kwargs)
 
     option("--labelf-report", "write the contract suite's per-check report to PATH (.md and .json)")
     option(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .servers import MockServers, ServerPool
     from .target import Target
 
-__all__ = ["MarkerOptions", "is_live", "redactor", "setting"]
+__all__ = ["MarkerOptions", "add_option", "is_live", "redactor", "setting"]
 
 _RESTARTS = pytest.StashKey[list[str]]()
 _LEARNING = pytest.StashKey[set[int]]()
@@ -41,14 +41,20 @@ class MarkerOptions:
     assert_all_faults_used: bool | None = None
 
 
+def add_option(parser: pytest.Parser, name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
+    """A ``--labelf-*`` option in the ``labelf`` group, and an ini key of the same name (read by :func:`setting`)."""
+    ini = name.removeprefix("--").replace("-", "_")
+    group = parser.getgroup("labelf", "labelf-testkit: mock and live Labelf targets")
+    group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini})", **kwargs)
+    parser.addini(ini, help=help, default=default)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The ``labelf`` option group; each option also reads an ini key of the same name."""
     group = parser.getgroup("labelf", "labelf-testkit: mock and live Labelf targets")
 
     def option(name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
-        ini = name.removeprefix("--").replace("-", "_")
-        group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini})", **kwargs)
-        parser.addini(ini, help=help, default=default)
+        add_option(parser, name, help, default, **kwargs)
 
     def flag(name: str, help: str) -> None:
         # On the command line a flag takes no value; in an ini file it reads `name = true`.
