@@ -236,9 +236,12 @@ def _limit(config: pytest.Config, value: str | None) -> int:
     return int(value)
 
 
-def configure_live(config: pytest.Config, settings: Callable[[str], str | None]) -> tuple[str, str] | None:
+def configure_live(
+    config: pytest.Config, settings: Callable[[str], str | None], skip_without_credentials: bool
+) -> tuple[str, str] | None:
     """Check a live run before it sends anything; set up its shared budget.  Returns the live credentials
-    (``None`` when they are missing and ``--labelf-skip-without-credentials`` allows that).
+    (``None`` when they are missing and ``skip_without_credentials``, ``--labelf-skip-without-credentials``,
+    allows that).
 
     ``settings`` reads a ``--labelf-*`` option by dest name.  Raises :class:`pytest.UsageError` (exit 4,
     one line) for plain http off loopback and for missing credentials.
@@ -247,7 +250,7 @@ def configure_live(config: pytest.Config, settings: Callable[[str], str | None])
         require_tls_or_loopback(settings(name) or "", option)
     limit = _limit(config, settings("labelf_max_live_requests"))
     client_id, secret = (os.environ.get(name) for name in _CREDENTIALS)
-    if not (client_id and secret) and (settings("labelf_skip_without_credentials") or "").lower() not in _TRUE:
+    if not (client_id and secret) and not skip_without_credentials:
         missing = " and ".join(name for name, value in zip(_CREDENTIALS, (client_id, secret), strict=True) if not value)
         raise pytest.UsageError(
             f"--labelf-target=live needs LABELF_CLIENT_ID and LABELF_CLIENT_SECRET in the environment ({missing} "
@@ -268,9 +271,6 @@ def configure_live(config: pytest.Config, settings: Callable[[str], str | None])
         config.add_cleanup(lambda: _remove(budget.path))
     config.pluginmanager.register(LiveRunHooks(config), "labelf-live")
     return (client_id, secret) if client_id and secret else None
-
-
-_TRUE = {"1", "true", "yes"}
 
 
 def _remove(path: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from .servers import MockServers, ServerPool
     from .target import Target
 
-__all__ = ["MarkerOptions", "add_option", "is_live", "redactor", "setting"]
+__all__ = ["InterceptOptions", "MarkerOptions", "add_option", "enabled", "is_live", "redactor", "setting"]
 
 _RESTARTS = pytest.StashKey[list[str]]()
 _LEARNING = pytest.StashKey[set[int]]()
 _CONFIG_CONFLICT = pytest.StashKey[str]()
+_Options = TypeVar("_Options", "MarkerOptions", "InterceptOptions")
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 
 
@@ -39,6 +40,13 @@ class MarkerOptions:
     """Options of ``@pytest.mark.labelf(...)``; unknown keywords are a ``TypeError``."""
 
     assert_all_faults_used: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterceptOptions:
+    """Options of ``@pytest.mark.labelf_intercept(...)``; unknown keywords are a ``TypeError``."""
+
+    block_other_hosts: bool = False
 
 
 def add_option(parser: pytest.Parser, name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
@@ -97,6 +105,11 @@ def setting(config: pytest.Config, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def enabled(config: pytest.Config, name: str) -> bool:
+    """Whether an on/off ``--labelf-*`` setting is on (the flag given, or ``true``/``yes``/``1`` in the ini)."""
+    return (setting(config, name) or "false").lower() in {"1", "true", "yes"}
+
+
 def is_live(config: pytest.Config) -> bool:
     """Whether this run targets the live service (``--labelf-target=live``)."""
     return setting(config, "labelf_target") == "live"
@@ -138,7 +151,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if is_live(config) and not (config.option.help or config.option.version):
         from .live import configure_live
 
-        credentials = configure_live(config, lambda name: setting(config, name))
+        credentials = configure_live(
+            config, lambda name: setting(config, name), enabled(config, "labelf_skip_without_credentials")
+        )
         if credentials is not None:
             redactor(config).add_credentials(*credentials)
 
@@ -229,13 +244,9 @@ def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
     pool.stop()
 
 
-def _tls(config: pytest.Config) -> bool:
-    return (setting(config, "labelf_mock_tls") or "false").lower() in {"1", "true", "yes"}
-
-
 def _serving(request: pytest.FixtureRequest, servers: MockServers) -> SocketServer:
     """The server tests talk to directly: https with ``--labelf-mock-tls``, else http; restarted if it died."""
-    server = servers.secure() if _tls(request.config) else servers.plain()
+    server = servers.secure() if enabled(request.config, "labelf_mock_tls") else servers.plain()
     _learn_tokens(request.config, server.app)
     if not server.running:
         _recover(request.config, server)
@@ -266,18 +277,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(line, yellow=True)
 
 
-def _marker_options(request: pytest.FixtureRequest) -> MarkerOptions:
+def _marker_options(request: pytest.FixtureRequest, name: str, options: type[_Options]) -> _Options:
+    """The keywords of every ``@pytest.mark.<name>`` on the test (the closest wins), checked by ``options``."""
     __tracebackhide__ = True
     merged: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers("labelf"))):
+    for marker in reversed(list(request.node.iter_markers(name))):
         merged.update(marker.kwargs)
-    known = set(MarkerOptions.__dataclass_fields__)
+    known = set(options.__dataclass_fields__)
     if unknown := sorted(set(merged) - known):
         raise TypeError(
-            f"@pytest.mark.labelf got unknown keyword(s) {', '.join(map(repr, unknown))}; "
+            f"@pytest.mark.{name} got unknown keyword(s) {', '.join(map(repr, unknown))}; "
             f"it takes {', '.join(sorted(known))}."
         )
-    return MarkerOptions(**merged)
+    return options(**merged)
 
 
 def _checked_config(config: object) -> MockConfig:
@@ -321,10 +333,10 @@ def labelf_mock(
     name) a test whose planned faults were never triggered fails, listing them. Mock-only."""
     from .handle import LabelfMock
 
-    options = _marker_options(request)
+    options = _marker_options(request, "labelf", MarkerOptions)
     check = options.assert_all_faults_used
     if check is None:
-        check = (setting(request.config, "labelf_assert_all_faults_used") or "false").lower() in {"1", "true", "yes"}
+        check = enabled(request.config, "labelf_assert_all_faults_used")
     servers = _labelf_servers.for_config(_checked_config(labelf_config))
     server = _serving(request, servers)
     handle = LabelfMock(
@@ -355,11 +367,7 @@ def labelf_intercept(
     from .interception import intercept
     from .mock_server import LABELF_HOSTS
 
-    marker = request.node.get_closest_marker("labelf_intercept")
-    kwargs = dict(marker.kwargs) if marker else {}
-    block = bool(kwargs.pop("block_other_hosts", False))
-    if kwargs:
-        raise TypeError(f"labelf_intercept marker got unexpected keyword(s): {', '.join(sorted(kwargs))}")
+    block = bool(_marker_options(request, "labelf_intercept", InterceptOptions).block_other_hosts)
     with intercept(_labelf_servers.for_config(labelf_config), LABELF_HOSTS, block_other_hosts=block):
         yield labelf_mock
 

@@ -121,7 +121,14 @@ def test_marker_applies_interception_and_blocks(pytester: pytest.Pytester) -> No
             assert ok.status_code == 200
             with pytest.raises(BlockedRequestError, match="only Labelf.s hosts"):
                 requests.get("https://pypi.org/simple/")
+
+        @pytest.mark.labelf_intercept(block_others=True)
+        def test_typo():
+            pass
     """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.labelf_intercept got unknown keyword(s) 'block_others'; it takes block_other_hosts.*"]
+    )
