@@ -49,28 +49,29 @@ class InterceptOptions:
     block_other_hosts: bool = False
 
 
-def add_option(parser: pytest.Parser, name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
-    """A ``--labelf-*`` option in the ``labelf`` group, and an ini key of the same name (read by :func:`setting`)."""
+def add_option(
+    parser: pytest.Parser, name: str, help: str, default: str | None = None, *, flag: bool = False, **kwargs: Any
+) -> None:
+    """A ``--labelf-*`` option in the ``labelf`` group, and an ini key of the same name (read by :func:`setting`).
+
+    A ``flag`` takes no value on the command line and reads ``name = true`` in an ini file (see :func:`enabled`).
+    """
     ini = name.removeprefix("--").replace("-", "_")
     group = parser.getgroup("labelf", "labelf-testkit: mock and live Labelf targets")
-    group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini})", **kwargs)
-    parser.addini(ini, help=help, default=default)
+    if flag:
+        kwargs.update(action="store_const", const="true")
+    group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini}{' = true' if flag else ''})", **kwargs)
+    parser.addini(ini, help=f"{help} (true/false)" if flag else help, default="false" if flag else default)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The ``labelf`` option group; each option also reads an ini key of the same name."""
-    group = parser.getgroup("labelf", "labelf-testkit: mock and live Labelf targets")
 
     def option(name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
         add_option(parser, name, help, default, **kwargs)
 
     def flag(name: str, help: str) -> None:
-        # On the command line a flag takes no value; in an ini file it reads `name = true`.
-        ini = name.removeprefix("--").replace("-", "_")
-        group.addoption(
-            name, dest=ini, default=None, action="store_const", const="true", help=f"{help} (ini: {ini} = true)"
-        )
-        parser.addini(ini, help=f"{help} (true/false)", default="false")
+        add_option(parser, name, help, flag=True)
 
     option(
         "--labelf-target",
