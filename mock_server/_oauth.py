@@ -8,6 +8,7 @@ fosite >= 0.37), then the client-credentials handler: scope, audience, grant all
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["discovery_endpoint", "jwks_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
 
-_ALLOW = "OPTIONS, POST"
 _INVALID_GRANT = (
     "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh "
     "token is invalid, expired, revoked, does not match the redirection URI used in the authorization "
@@ -40,12 +40,17 @@ _INVALID_GRANT = (
 )
 
 
-def method_not_allowed(request: Request, methods: tuple[str, ...] = ("OPTIONS", "POST")) -> Response:
+def _allow(methods: Iterable[str]) -> str:
+    # httprouter's allowed() lists the methods sorted.
+    return ", ".join(sorted(methods))
+
+
+def method_not_allowed(request: Request, methods: Iterable[str]) -> Response:
     """Hydra's router (httprouter v1.3, Hydra v1.x-v2.3) refuses other methods before fosite runs:
-    405, Go's ``http.Error`` text, and ``Allow`` sorted as httprouter's ``allowed()`` sorts it."""
+    405, Go's ``http.Error`` text, and ``Allow`` listing the route's methods (from the route table)."""
     body = b"" if request.method == "HEAD" else b"Method Not Allowed\n"
     headers = {
-        "allow": ", ".join(sorted(methods)),
+        "allow": _allow(methods),
         "content-type": "text/plain; charset=utf-8",
         "x-content-type-options": "nosniff",
     }
@@ -54,7 +59,10 @@ def method_not_allowed(request: Request, methods: tuple[str, ...] = ("OPTIONS", 
 
 def _options(request: Request) -> Response | None:
     # Hydra registers an OPTIONS route (its CORS handler); with CORS off it answers empty.  Status INFERRED.
-    return Response(status_code=200, headers={"allow": _ALLOW}) if request.method == "OPTIONS" else None
+    # OPTIONS goes through Starlette's router, which puts the matched route (the table's methods) in the scope.
+    if request.method != "OPTIONS":
+        return None
+    return Response(status_code=200, headers={"allow": _allow(request.scope["route"].methods)})
 
 
 async def _read_form(request: Request, state: MockState) -> Form:
