@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from .hosts import NEWER_API_HOST, normalize_host
+from .hosts import NEWER_API_HOST, header_host
 
 __all__ = ["GENERATIONS", "GENERATION_HEADER", "Generation", "generation_for", "inference_body", "text_language"]
 
@@ -47,7 +47,7 @@ def generation_for(host: str | None, override: str | None, default: str) -> Gene
     """The generation a request gets: the override header, else the host, else ``default``."""
     if override is not None and override.strip().lower() in GENERATIONS:
         return "newer" if override.strip().lower() == "newer" else "older"
-    if host is not None and normalize_host(host.rsplit(":", 1)[0] if "]" not in host else host) == NEWER_API_HOST:
+    if host is not None and header_host(host) == NEWER_API_HOST:
         return "newer"
     return "newer" if default == "newer" else "older"
 

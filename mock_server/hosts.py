@@ -15,6 +15,7 @@ __all__ = [
     "LOOPBACK_HOSTS",
     "NEWER_API_HOST",
     "OLDER_API_HOST",
+    "header_host",
     "normalize_host",
 ]
 
@@ -32,3 +33,10 @@ DEFAULT_LIVE_API_URL = f"https://{OLDER_API_HOST}"
 def normalize_host(host: str) -> str:
     """``host`` as DNS compares it: case-insensitive, without the root's trailing dot, IPv6 without brackets."""
     return host.strip("[]").rstrip(".").lower()
+
+
+def header_host(value: str) -> str:
+    """The host name in a ``Host`` header value (port dropped), as DNS compares it."""
+    if value.startswith("["):  # an IPv6 literal, with or without a port
+        return normalize_host(value.split("]", 1)[0])
+    return normalize_host(value.rsplit(":", 1)[0] if value.count(":") == 1 else value)

@@ -9,7 +9,7 @@ from ._tokens import TokenMinter
 from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
 from .faults import FaultPlan
-from .hosts import DEFAULT_LIVE_AUTH_URL, LABELF_HOSTS, normalize_host
+from .hosts import DEFAULT_LIVE_AUTH_URL, LABELF_HOSTS, header_host
 from .journal import Journal
 from .scripts import Scripts
 
@@ -60,7 +60,7 @@ class MockState:
         """
         if self.config.issuer:
             return self.config.issuer.rstrip("/")
-        if host is not None and normalize_host(host.rsplit(":", 1)[0] if "]" not in host else host) in LABELF_HOSTS:
+        if host is not None and header_host(host) in LABELF_HOSTS:
             return IN_PROCESS_ISSUER
         served = self._served.get(server) if server is not None else None
         return (served or self.base_url or IN_PROCESS_ISSUER).rstrip("/")
