@@ -153,7 +153,7 @@ class TokenMinter:
             raise TokenRejected("The access token is malformed or was not issued by this server")
         if now >= issued.expires_at:
             raise TokenRejected("The access token expired")
-        if self.is_revoked(token):
+        if self._revoked(issued):
             raise TokenRejected("The access token was revoked")
         return issued
 
@@ -169,10 +169,12 @@ class TokenMinter:
     def is_revoked(self, token: str) -> bool:
         """Whether ``token`` was revoked (and has not expired since)."""
         issued = self.decode(token)
-        if issued is None:
-            return False
+        return issued is not None and self._revoked(issued)
+
+    def _revoked(self, issued: IssuedToken) -> bool:
+        # Decoded once by the caller: for a JWT, decoding is an RSA signature check.
         with self._lock:
-            index = self._find(self._digest(issued.jti or token))
+            index = self._find(self._digest(issued.jti or issued.token))
             return index >= 0 and self._expiries[index] == issued.expires_at
 
     def revoke(self, token: str, client_id: str, now: float) -> bool:
