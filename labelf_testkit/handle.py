@@ -162,14 +162,12 @@ class LabelfMock:
         """What ``token`` says, for assertions: a JWT's verified claims (``iss``, ``sub``, ``aud``, ``exp``,
         ``scp``, ``jti``, …), or for an opaque token ``client_id`` and ``exp``.  Expiry and revocation are not
         checked here; ``ValueError`` if this mock did not issue it."""
-        state = self.app.mock
-        issued = state.tokens.decode(token)
+        tokens = self.app.mock.tokens
+        if (signed := tokens.jwt.verify(token)) is not None:
+            return dict(signed.claims)
+        issued = tokens.decode(token)
         if issued is None:
             raise ValueError("That token was not issued by this mock (or was altered).")
-        if issued.jti is not None:
-            claims = state.tokens.jwt.verify(token)
-            assert claims is not None  # noqa: S101 - decode() just verified it
-            return dict(claims.claims)
         return {"client_id": issued.client_id, "exp": issued.expires_at}
 
     def revoke_token(self, token: str) -> None:
