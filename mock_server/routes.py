@@ -71,11 +71,6 @@ class Endpoint:
         """The path template as a regular expression (``{name}`` is one path segment)."""
         return _compile(self.path)
 
-    @property
-    def host(self) -> HostFamily:
-        """The host family serving this endpoint."""
-        return host_of(self.path)
-
 
 @cache
 def _compile(template: str) -> re.Pattern[str]:
