@@ -17,7 +17,7 @@ from labelf_testkit.contract_tests.service import ContractTarget, load_app
 from labelf_testkit.contract_tests.verify import CheckResults
 from labelf_testkit.handle import Credentials
 from labelf_testkit.mock_server import SocketServer
-from labelf_testkit.plugin import redactor, setting
+from labelf_testkit.plugin import redact_mock, setting
 from labelf_testkit.target import RequestBudget, Target
 
 _RESULTS = pytest.StashKey[CheckResults]()
@@ -69,7 +69,7 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
             )
         return
     app = load_app(setting(config, "labelf_contract_app"))
-    _redact_secrets_of(config, app)
+    redact_mock(config, app)  # its secrets and every token it issues stay out of the output
     budget = RequestBudget(None)
     config.stash[MOCK_BUDGET] = budget
     credentials = Credentials("CLIENT_ID", "CLIENT_SECRET")
@@ -88,22 +88,6 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
             yield ContractTarget("socket", http, server.base_url, server.base_url, credentials, "1", budget, app)
     finally:
         server.stop()
-
-
-def _redact_secrets_of(config: pytest.Config, app: object) -> None:
-    """The app's configured secrets, and every token it issues, are redacted from the run's output."""
-    state, layer = None, app
-    for _ in range(8):  # through ASGI wrappers (``self.app``) down to the mock, if there is one
-        state = getattr(layer, "mock", None)
-        if state is not None or not hasattr(layer, "app"):
-            break
-        layer = layer.app
-    if state is None:  # a foreign app (--labelf-contract-app): nothing known to hide
-        return
-    redact = redactor(config)
-    for client in state.config.clients:
-        redact.add_credentials(client.client_id, client.client_secret)
-    state.on_token_issued(redact.add_token)
 
 
 @pytest.fixture

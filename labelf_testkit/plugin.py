@@ -22,11 +22,20 @@ if TYPE_CHECKING:
     import httpx
 
     from .handle import Credentials, LabelfMock
-    from .mock_server import MockApp, MockConfig, Redactor, SocketServer
+    from .mock_server import MockConfig, Redactor, SocketServer
     from .servers import MockServers, ServerPool
     from .target import Target
 
-__all__ = ["InterceptOptions", "MarkerOptions", "add_option", "enabled", "is_live", "redactor", "setting"]
+__all__ = [
+    "InterceptOptions",
+    "MarkerOptions",
+    "add_option",
+    "enabled",
+    "is_live",
+    "redact_mock",
+    "redactor",
+    "setting",
+]
 
 _RESTARTS = pytest.StashKey[list[str]]()
 _LEARNING = pytest.StashKey[set[int]]()
@@ -129,12 +138,29 @@ def redactor(config: pytest.Config) -> Redactor:
     return redact
 
 
-def _learn_tokens(config: pytest.Config, app: MockApp) -> None:
-    """Every token ``app`` issues from now on is redacted (once per app)."""
-    apps = config.stash.setdefault(_LEARNING, set())
-    if id(app) not in apps:
-        apps.add(id(app))
-        app.mock.on_token_issued(redactor(config).add_token)
+def redact_mock(config: pytest.Config, app: object) -> None:
+    """Redact, from the run's output, what the mock behind ``app`` knows to be secret: its clients' credentials,
+    its API keys and every token it issues from now on (once per mock).
+
+    ``app`` may wrap the mock in ASGI middleware (``.app`` attributes); an app with no mock behind it (a foreign
+    app checked by the contract suite) has nothing known to hide.
+    """
+    state, layer = None, app
+    for _ in range(8):
+        state = getattr(layer, "mock", None)
+        if state is not None or not hasattr(layer, "app"):
+            break
+        layer = layer.app
+    seen = config.stash.setdefault(_LEARNING, set())
+    if state is None or id(state) in seen:
+        return
+    seen.add(id(state))
+    redact = redactor(config)
+    for client in state.config.clients:
+        redact.add_credentials(client.client_id, client.client_secret)
+    for key in state.config.api_keys:
+        redact.add(key)
+    state.on_token_issued(redact.add_token)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -233,14 +259,7 @@ def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
     _skip_if_live(request)
     from .servers import ServerPool
 
-    def hide_secrets(config: MockConfig) -> None:
-        redact = redactor(request.config)
-        for client in config.clients:
-            redact.add_credentials(client.client_id, client.client_secret)
-        for key in config.api_keys:
-            redact.add(key)
-
-    pool = ServerPool(on_new=hide_secrets)
+    pool = ServerPool()
     yield pool
     pool.stop()
 
@@ -248,7 +267,7 @@ def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
 def _serving(request: pytest.FixtureRequest, servers: MockServers) -> SocketServer:
     """The server tests talk to directly: https with ``--labelf-mock-tls``, else http; restarted if it died."""
     server = servers.secure() if enabled(request.config, "labelf_mock_tls") else servers.plain()
-    _learn_tokens(request.config, server.app)
+    redact_mock(request.config, server.app)
     if not server.running:
         _recover(request.config, server)
     return server

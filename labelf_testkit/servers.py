@@ -12,7 +12,6 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -174,9 +173,8 @@ class ServerPool:
     ``labelf_config`` hand over two objects, and each gets its own app, state and servers.
     """
 
-    def __init__(self, on_new: Callable[[MockConfig], None] = lambda config: None) -> None:
+    def __init__(self) -> None:
         self._pool: dict[int, tuple[MockConfig, MockServers]] = {}
-        self._on_new = on_new
         self._lock = threading.Lock()
 
     def for_config(self, config: MockConfig) -> MockServers:
@@ -184,7 +182,6 @@ class ServerPool:
         with self._lock:
             entry = self._pool.get(id(config))
             if entry is None:
-                self._on_new(config)
                 entry = self._pool[id(config)] = (config, MockServers(create_app(config)))  # keeps config alive
             return entry[1]
 
