@@ -34,11 +34,13 @@ def test_token_from_another_key_is_foreign() -> None:
     assert not _valid(TokenMinter(client_ids=("a",)), token, 0)
 
 
-def test_same_key_validates_across_instances() -> None:
-    # Several workers sharing a key agree without sharing memory.
-    key = b"k" * 32
+@pytest.mark.parametrize("size", [1, 32, 64, 65, 200])
+def test_same_key_validates_across_instances(size: int) -> None:
+    # Several workers sharing a key agree without sharing memory, whatever the key's length.
+    key = b"k" * size
     token = TokenMinter(key, ("a",)).issue("a", 10**10)
     assert _valid(TokenMinter(key, ("a",)), token, 0)
+    assert not _valid(TokenMinter(b"j" * size, ("a",)), token, 0)
 
 
 @given(st.integers(min_value=0, max_value=86), st.sampled_from("ABCabc0_-"))
