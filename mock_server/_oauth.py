@@ -8,14 +8,15 @@ fosite >= 0.37), then the client-credentials handler: scope, audience, grant all
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from ._client_auth import authenticate_client, try_authenticate_client
-from ._forms import BodyTooLarge, Form, parse_form, read_body
+from ._forms import BodyTooLarge, Form, parse_form, receive_body
 from ._request_state import state_of
 from .config import HYDRA_GRANT_TYPES, ClientConfig
 from .oauth_errors import (
@@ -31,7 +32,14 @@ from .oauth_errors import (
 if TYPE_CHECKING:
     from .state import MockState
 
-__all__ = ["discovery_endpoint", "jwks_endpoint", "method_not_allowed", "revoke_endpoint", "token_endpoint"]
+__all__ = [
+    "discovery_endpoint",
+    "jwks_endpoint",
+    "method_not_allowed",
+    "revoke_endpoint",
+    "serve_token",
+    "token_endpoint",
+]
 
 _INVALID_GRANT = (
     "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh "
@@ -65,9 +73,9 @@ def _options(request: Request) -> Response | None:
     return Response(status_code=200, headers={"allow": _allow(request.scope["route"].methods)})
 
 
-async def _read_form(request: Request, state: MockState) -> Form:
+async def _read_form(receive: Receive, headers: Mapping[str, str], state: MockState) -> Form:
     try:
-        body = await read_body(request, state.config.max_body_bytes)
+        body = await receive_body(receive, headers.get("content-length"), state.config.max_body_bytes)
     except BodyTooLarge as exc:
         # Not Hydra: Go would read up to 10 MB.  The mock refuses earlier and says why.
         raise OAuthError(
@@ -76,7 +84,7 @@ async def _read_form(request: Request, state: MockState) -> Form:
             "The request body is too large.",
             f"The mock accepts at most {exc.limit} bytes.",
         ) from None
-    form = parse_form(request.headers.get("content-type"), body)
+    form = parse_form(headers.get("content-type"), body)
     if not form:
         raise invalid_request("The POST body can not be empty.")
     return form
@@ -120,42 +128,33 @@ _TOKEN_HEADERS = [
     *((name.encode(), value.encode()) for name, value in NO_STORE_HEADERS.items()),
     (b"content-type", HYDRA_JSON.encode()),
 ]
+#: The request headers the token endpoint reads.
+_READS = frozenset({b"authorization", b"content-length", b"content-type", b"host"})
 
 
-class _TokenResponse(Response):
-    """A 200 whose headers are built once, not per request (Starlette's ``init_headers`` is measurable)."""
-
-    def __init__(self, body: bytes) -> None:  # Response.__init__ is skipped on purpose
-        self.status_code = 200
-        self.body = body
-        self.background = None
-        self.raw_headers = [*_TOKEN_HEADERS, (b"content-length", str(len(body)).encode())]
-
-
-def _token_response(token: str, expires_in: int, scope: str) -> Response:
+def _token_body(token: str, expires_in: int, scope: str) -> bytes:
     # fosite access_write.go: json.Marshal of a map, so sorted keys, compact, no trailing newline.  The token
     # is base64url and the expiry an int, so only the scope needs escaping (as json.Marshal would).
     scope_json = json.dumps(scope) if scope else '""'
     body = f'{{"access_token":"{token}","expires_in":{expires_in},"scope":{scope_json},"token_type":"bearer"}}'
-    return _TokenResponse(body.encode())
+    return body.encode()
 
 
-def _server(request: Request) -> tuple[str, int] | None:
+def _server(scope: Scope) -> tuple[str, int] | None:
     # The local address the connection arrived on (set by the server, not by the client).
-    server = request.scope.get("server")
+    server = scope.get("server")
     return (str(server[0]), int(server[1])) if server and server[1] is not None else None
 
 
-async def token_endpoint(request: Request) -> Response:
-    """``POST /oauth2/token``: the client-credentials grant, Hydra-faithful (docs/fidelity.md, token endpoint cases)."""
-    if (early := _options(request)) is not None:
-        return early
-    state = state_of(request)
-    form = await _read_form(request, state)
+async def _grant(scope: Scope, receive: Receive, headers: Mapping[str, str]) -> bytes:
+    """The client-credentials grant, Hydra-faithful (docs/fidelity.md, token endpoint cases): the 200's body,
+    or the :class:`OAuthError` Hydra would answer."""
+    state: MockState = scope["app"].mock
+    form = await _read_form(receive, headers, state)
     grant_types = _split(form.first("grant_type"))
     if not grant_types:
         raise invalid_request("Request parameter 'grant_type' is missing")
-    client = try_authenticate_client(state.config, request.headers, form)
+    client = try_authenticate_client(state.config, headers, form)
     if len(grant_types) != 1 or grant_types[0] not in HYDRA_GRANT_TYPES:
         raise invalid_request()  # no handler claims it: the bare error with the default hint
     if isinstance(client, OAuthError):
@@ -164,9 +163,31 @@ async def token_endpoint(request: Request) -> Response:
         raise _other_grant(grant_types[0], client)
     scopes = _client_credentials(form, client)
     token, expires_in = state.issue_token(
-        client, scopes, _audiences(form), host=request.headers.get("host"), server=_server(request)
+        client, scopes, _audiences(form), host=headers.get("host"), server=_server(scope)
     )
-    return _token_response(token, expires_in, " ".join(scopes))
+    return _token_body(token, expires_in, " ".join(scopes))
+
+
+async def token_endpoint(request: Request) -> Response:
+    """``POST /oauth2/token`` (and its ``OPTIONS``) routed by Starlette; :func:`serve_token` is the same
+    grant as plain ASGI, which the route table serves ``POST`` with."""
+    if (early := _options(request)) is not None:
+        return early
+    body = await _grant(request.scope, request.receive, request.headers)
+    return Response(body, headers={**NO_STORE_HEADERS, "content-type": HYDRA_JSON})
+
+
+async def serve_token(scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /oauth2/token`` as plain ASGI: the route table's fast path (what suites and load tests hammer;
+    ``bench/run.py`` measures it).  Errors are raised to the app's exception handlers like any route's."""
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in _READS and (key := name.decode()) not in headers:  # the first of each, as Go's Header.Get
+            headers[key] = value.decode("latin-1")
+    body = await _grant(scope, receive, headers)
+    start_headers = [*_TOKEN_HEADERS, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": start_headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def revoke_endpoint(request: Request) -> Response:
@@ -179,7 +200,7 @@ async def revoke_endpoint(request: Request) -> Response:
         return early
     state = state_of(request)
     try:
-        form = await _read_form(request, state)
+        form = await _read_form(request.receive, request.headers, state)
         client = authenticate_client(state.config, request.headers, form)
     except OAuthError as error:
         if error.status == 413:
@@ -198,7 +219,7 @@ async def discovery_endpoint(request: Request) -> Response:
     ``Host`` header (see :meth:`MockState.issuer`: only Labelf's own host names select Labelf's auth URL).
     """
     state = state_of(request)
-    base = state.issuer(request.headers.get("host"), _server(request))
+    base = state.issuer(request.headers.get("host"), _server(request.scope))
     document: dict[str, object] = {
         "issuer": f"{base}/",
         "token_endpoint": f"{base}{request.app.url_path_for('token')}",

@@ -18,5 +18,5 @@ __all__ = ["state_of"]
 
 def state_of(request: Request) -> MockState:
     """The :class:`MockState` of the app serving ``request``."""
-    state: MockState = request.app.state.mock
+    state: MockState = request.app.mock
     return state

@@ -25,7 +25,7 @@ from .config import MockConfig
 from .faults import RAW_SEND, FaultMiddleware
 from .journal import JournalMiddleware
 from .oauth_errors import OAuthError, oauth_error_response, server_error
-from .routes import ENDPOINTS, Endpoint, endpoint_for, host_of
+from .routes import ENDPOINTS, endpoint_for, host_of
 from .state import MockState
 
 __all__ = ["MockApp", "ServerErrorAsJson", "TableRouter", "create_app"]
@@ -87,17 +87,6 @@ class ServerErrorAsJson:
             await _unexpected(scope.get("path", ""))(scope, receive, send)
 
 
-def _plain_asgi(endpoint: Endpoint) -> ASGIApp:
-    """The endpoint's handler without Starlette's per-route wrapper; exceptions go to the same handlers."""
-    handler = endpoint.handler
-
-    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
-        response = await handler(Request(scope, receive))
-        await response(scope, receive, send)
-
-    return serve
-
-
 class TableRouter(Router):
     """Starlette's router over the route table, with the table's ``fast`` methods dispatched by exact path.
 
@@ -108,7 +97,7 @@ class TableRouter(Router):
     def __init__(self) -> None:
         routes = [Route(e.path, e.handler, methods=list(e.methods), name=e.name) for e in ENDPOINTS]
         super().__init__(routes)
-        self._fast = {(e.fast, e.path): _plain_asgi(e) for e in ENDPOINTS if e.fast is not None}
+        self._fast = {(e.fast[0], e.path): e.fast[1] for e in ENDPOINTS if e.fast is not None}
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch one request: the fast table first, then Starlette's routing."""
@@ -121,11 +110,9 @@ class TableRouter(Router):
 class MockApp(Starlette):
     """The mock's Starlette app; it keeps the server's own ``send`` in the scope so a fault can drop the socket."""
 
-    @property
-    def mock(self) -> MockState:
-        """The app's :class:`MockState`: clock, revocations, faults, journal."""
-        state: MockState = self.state.mock
-        return state
+    #: The app's :class:`MockState`: clock, revocations, faults, journal (also ``app.state.mock``).  A plain
+    #: attribute, because every request reads it.
+    mock: MockState
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
@@ -155,5 +142,5 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         },
     )
     app.router = TableRouter()
-    app.state.mock = state
+    app.mock = app.state.mock = state
     return app

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
 
 from . import _api, _oauth, openapi
 
@@ -53,9 +54,9 @@ Handler = Callable[[Request], Awaitable[Response]]
 class Endpoint:
     """One endpoint: where it is, what serves it, how faults name it and how OpenAPI describes it.
 
-    ``fast`` marks the method served as plain ASGI, without Starlette's router (measured in ``bench/``: the
-    token endpoint is what suites and load tests hammer).  It still sits behind the same middleware and
-    exception handlers as every other route.
+    ``fast`` is a method and the plain ASGI app that serves it without Starlette's router and request objects
+    (measured in ``bench/``: the token endpoint is what suites and load tests hammer).  It still sits behind
+    the same middleware and exception handlers as every other route.
     """
 
     name: str
@@ -64,7 +65,7 @@ class Endpoint:
     handler: Handler
     fault_route: str | None = None
     operations: Mapping[str, dict[str, Any]] = field(default_factory=dict)
-    fast: str | None = None
+    fast: tuple[str, ASGIApp] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -90,7 +91,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _oauth.token_endpoint,
         "token",
         {"post": openapi.TOKEN},
-        fast="POST",
+        fast=("POST", _oauth.serve_token),
     ),
     Endpoint("revoke", REVOKE_PATH, ("POST", "OPTIONS"), _oauth.revoke_endpoint, "revoke", {"post": openapi.REVOKE}),
     Endpoint("discovery", DISCOVERY_PATH, ("GET",), _oauth.discovery_endpoint, "discovery"),
