@@ -3,9 +3,10 @@
 Hydra (fosite ``token/hmac/hmacsha.go``, prefix since fosite v0.43 / Hydra v2.0): ``ory_at_`` +
 base64url(32 random bytes) + ``.`` + base64url(32-byte HMAC).  Hydra keeps expiry in its database; the mock
 keeps none, so the second half carries a 20-byte MAC and, masked with a keyed stream, the expiry time and a
-4-byte tag of the client.  The MACs are keyed BLAKE2b (RFC 7693 §2.5 keyed mode), copied from objects keyed
-once: a third of HMAC-SHA256's cost per token, and minting is on every token request's path.  The token is 94 characters like Hydra's, has 256 random bits, and
-validating it needs only the server's key, so memory stays flat however many tokens are issued.
+4-byte tag of the client.  The MACs are keyed BLAKE2b (RFC 7693's keyed mode), copied from objects keyed
+once: a third of HMAC-SHA256's cost, and minting is on every token request's path.  The token is 94
+characters like Hydra's, has 256 random bits, and validating it needs only the server's key, so memory stays
+flat however many tokens are issued.
 Revocation is the one piece of state: per revoked token a 64-bit keyed digest (never the token) and its
 expiry, in two parallel sorted arrays (16 bytes a revocation, plus the arrays' spare room).  Entries whose
 token expired are dropped by a sweep that runs once something has expired and at least 1/16 of the entries
