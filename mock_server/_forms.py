@@ -70,10 +70,10 @@ def _parse_urlencoded(body: bytes) -> Form:
     form = Form()
     if b"%" not in body and b"+" not in body and b";" not in body:
         # Nothing to unescape or skip (what nearly every client sends): the same pairs, decoded once.
-        for pair in body.decode("utf-8", "surrogateescape").split("&"):
-            if pair:
-                key, _, value = pair.partition("=")
-                form.setdefault(key, []).append(value)
+        for text in body.decode("utf-8", "surrogateescape").split("&"):
+            if text:
+                name, _, text_value = text.partition("=")
+                form.setdefault(name, []).append(text_value)
         return form
     for pair in body.split(b"&"):
         if not pair or b";" in pair:

@@ -2,13 +2,17 @@
 
 The stack, outermost first: Starlette's ``ServerErrorMiddleware`` → :class:`~.journal.JournalMiddleware`
 (records every answer, faults included) → :class:`~.faults.FaultMiddleware` (planned faults) →
-:class:`ServerErrorAsJson` (any exception becomes the host's 500 body) → Starlette's ``ExceptionMiddleware``
-(one handler per error family) → :class:`TableRouter` (the route table of :mod:`.routes`).
+:class:`ServerErrorAsJson` (any exception becomes the host's 500 body) → :class:`FastRoutes` (the table's
+plain-ASGI routes) → Starlette's ``ExceptionMiddleware`` (one handler per error family) → Starlette's router
+over the route table of :mod:`.routes`.  Middleware added to the app goes outside the journal.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from inspect import isawaitable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -16,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, HTTPExceptionHandler, Message, Receive, Scope, Send
 
 from ._oauth import method_not_allowed
 from .api_errors import ApiError, api_error_response
@@ -28,7 +32,7 @@ from .oauth_errors import OAuthError, oauth_error_response, server_error
 from .routes import ENDPOINTS, endpoint_for, host_of
 from .state import MockState
 
-__all__ = ["MockApp", "ServerErrorAsJson", "TableRouter", "create_app"]
+__all__ = ["FastRoutes", "MockApp", "ServerErrorAsJson", "create_app"]
 
 _log = logging.getLogger("labelf_testkit.mock_server")
 
@@ -87,24 +91,48 @@ class ServerErrorAsJson:
             await _unexpected(scope.get("path", ""))(scope, receive, send)
 
 
-class TableRouter(Router):
-    """Starlette's router over the route table, with the table's ``fast`` methods dispatched by exact path.
+def _table_router() -> Router:
+    return Router([Route(e.path, e.handler, methods=list(e.methods), name=e.name) for e in ENDPOINTS])
 
-    The fast dispatch sits where the router sits, inside the app's middleware and exception handlers, so
-    whatever is added to the app applies to it too.
+
+def _handler_for(handlers: Mapping[Any, HTTPExceptionHandler], exc: Exception) -> HTTPExceptionHandler | None:
+    # ExceptionMiddleware's lookup: a status handler for an HTTPException, else the nearest class in the MRO.
+    # 500 and Exception are not its to handle (Starlette gives them to ServerErrorMiddleware); here they fall
+    # through to ServerErrorAsJson.
+    if isinstance(exc, HTTPException) and (handler := handlers.get(exc.status_code)) is not None:
+        return handler
+    return next((handlers[c] for c in type(exc).__mro__ if c is not Exception and c in handlers), None)
+
+
+class FastRoutes:
+    """The route table's fast methods (``Endpoint.fast``), dispatched by exact path in front of Starlette's
+    ``ExceptionMiddleware`` and router, which serve everything else.
+
+    The token endpoint is what suites and load tests hammer, and those two layers are a third of its cost
+    (``bench/run.py``).  A fast app builds its whole answer before it sends, so an exception it raises has
+    sent nothing yet: it goes to the app's exception handlers here, found as ``ExceptionMiddleware`` finds
+    them.  Middleware added to the app sits outside this layer, so it applies to fast routes too.
     """
 
-    def __init__(self) -> None:
-        routes = [Route(e.path, e.handler, methods=list(e.methods), name=e.name) for e in ENDPOINTS]
-        super().__init__(routes)
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
         self._fast = {(e.fast[0], e.path): e.fast[1] for e in ENDPOINTS if e.fast is not None}
 
-    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Dispatch one request: the fast table first, then Starlette's routing."""
-        if scope["type"] == "http" and (fast := self._fast.get((scope["method"], scope["path"]))) is not None:
-            await fast(scope, receive, send)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a fast route, or hand the request on."""
+        if scope["type"] != "http" or (fast := self._fast.get((scope["method"], scope["path"]))) is None:
+            await self.app(scope, receive, send)
             return
-        await super().app(scope, receive, send)
+        try:
+            await fast(scope, receive, send)
+        except Exception as exc:
+            handler = _handler_for(scope["app"].exception_handlers, exc)
+            if handler is None:
+                raise
+            response = handler(Request(scope, receive), exc)
+            if isawaitable(response):  # Starlette takes async and sync handlers alike
+                response = await response
+            await response(scope, receive, send)
 
 
 class MockApp(Starlette):
@@ -134,6 +162,7 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
             Middleware(JournalMiddleware, journal=state.journal, now=lambda: state.clock.now()),
             Middleware(FaultMiddleware, plan=state.faults),
             Middleware(ServerErrorAsJson),
+            Middleware(FastRoutes),
         ],
         exception_handlers={
             OAuthError: oauth_error_response,
@@ -141,6 +170,6 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
             HTTPException: _http_error,
         },
     )
-    app.router = TableRouter()
+    app.router = _table_router()
     app.mock = app.state.mock = state
     return app

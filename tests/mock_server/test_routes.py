@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -103,13 +103,33 @@ def test_middleware_added_to_the_app_sees_the_token_fast_path() -> None:
     assert response.status_code == 200 and response.headers["x-stamp"] == "1"
 
 
-def test_exception_handlers_added_to_the_app_apply_to_the_token_fast_path() -> None:
-    def teapot(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, OAuthError)
-        return JSONResponse({"seen": exc.error}, 418)
+def _teapot(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    return JSONResponse({"seen": exc.error}, 418)
 
+
+async def _async_teapot(request: Request, exc: Exception) -> Response:
+    return _teapot(request, exc)
+
+
+@pytest.mark.parametrize("handler", [_teapot, _async_teapot], ids=["sync", "async"])
+def test_exception_handlers_added_to_the_app_apply_to_the_token_fast_path(
+    handler: Callable[[Request, Exception], Response | Awaitable[Response]],
+) -> None:
     app = create_app()
-    app.add_exception_handler(OAuthError, teapot)
+    app.add_exception_handler(OAuthError, handler)
     with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
         response = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "wrong"))
     assert (response.status_code, response.json()) == (418, {"seen": "invalid_client"})
+
+
+def test_a_fast_route_exception_without_a_handler_becomes_the_hosts_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labelf_testkit.mock_server import _oauth
+
+    def broken(*args: object) -> None:
+        raise LookupError("a bug in the endpoint")
+
+    monkeypatch.setattr(_oauth, "_client_credentials", broken)
+    with httpx.Client(transport=InProcessTransport(create_app()), base_url="http://mock.test") as http:
+        response = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET"))
+    assert response.status_code == 500 and response.json()["error"] == "server_error"
