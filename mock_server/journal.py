@@ -13,7 +13,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import chain
 from typing import Any
@@ -48,14 +48,6 @@ class JournalEntry:
     _raw_query: bytes = field(default=b"", repr=False)
     _raw_body: bytes = field(default=b"", repr=False)
     _raw_answer: bytes = field(default=b"", repr=False)
-
-    @classmethod
-    def of(cls, **fields: Any) -> JournalEntry:
-        """Build an entry without the frozen dataclass's per-field ``object.__setattr__`` (recording is on every
-        request's path); every field must be given."""
-        entry = cls.__new__(cls)
-        entry.__dict__.update(fields)
-        return entry
 
     @cached_property
     def _auth(self) -> tuple[dict[str, str], str | None, str | None]:
@@ -116,21 +108,31 @@ class JournalEntry:
         return f"{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}{extra}"
 
 
+#: What the hot path records: :class:`JournalEntry`'s fields in order, as a plain tuple.
+_Raw = tuple[str, str, "int | None", float, "str | None", bool, list[tuple[bytes, bytes]], bytes, bytes, bytes]
+
+
 class Journal:
-    """The last ``maxlen`` requests, oldest first; thread-safe."""
+    """The last ``maxlen`` requests, oldest first; thread-safe.
+
+    Requests are recorded as plain tuples (a third of the journal's cost on a token request, ``bench/run.py``)
+    and become :class:`JournalEntry` objects the first time anyone reads the journal.
+    """
 
     def __init__(self, maxlen: int = 1_000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._entries: deque[JournalEntry | _Raw] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
+        self._unread = False
         #: Bumped by every :meth:`clear`: a request that arrived before the last clear (a test's request still
         #: in flight when the next test began) is not recorded into the new journal.
         self.epoch = 0
 
-    def append(self, entry: JournalEntry, epoch: int | None = None) -> None:
+    def append(self, entry: JournalEntry | _Raw, epoch: int | None = None) -> None:
         """Record one request; ``epoch`` is :attr:`epoch` when it arrived (a stale one is not recorded)."""
         with self._lock:
             if epoch is None or epoch == self.epoch:
                 self._entries.append(entry)
+                self._unread = True
 
     def clear(self) -> None:
         """Forget everything, including requests still being answered."""
@@ -141,13 +143,28 @@ class Journal:
     def entries(self) -> list[JournalEntry]:
         """A snapshot, oldest first."""
         with self._lock:
-            return list(self._entries)
+            if self._unread:
+                self._entries = deque(map(_entry, self._entries), maxlen=self._entries.maxlen)
+                self._unread = False
+            return list(self._entries)  # type: ignore[arg-type]  # every item is an entry now
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+_FIELDS = tuple(f.name for f in fields(JournalEntry))
+
+
+def _entry(item: JournalEntry | _Raw) -> JournalEntry:
+    if isinstance(item, JournalEntry):
+        return item
+    # Not through __init__: a frozen dataclass sets each field with object.__setattr__.
+    entry = JournalEntry.__new__(JournalEntry)
+    entry.__dict__.update(zip(_FIELDS, item, strict=True))
+    return entry
 
 
 def _issued(path: str, status: int | None, body: bytes) -> str | None:
@@ -185,17 +202,17 @@ class JournalMiddleware:
         headers, headers_cut = _header_prefix(scope["headers"])
         query = scope.get("query_string", b"")
         self.journal.append(
-            JournalEntry.of(
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                at=self.now(),
-                fault=scope.get("state", {}).get("labelf_fault"),
-                truncated=headers_cut or len(body) > CAPTURE_LIMIT or len(query) > CAPTURE_LIMIT,
-                _raw_headers=headers,
-                _raw_query=query[:CAPTURE_LIMIT],
-                _raw_body=body[:CAPTURE_LIMIT],
-                _raw_answer=response_body[:CAPTURE_LIMIT],
+            (
+                scope["method"],
+                scope["path"],
+                status,
+                self.now(),
+                scope.get("state", {}).get("labelf_fault"),
+                headers_cut or len(body) > CAPTURE_LIMIT or len(query) > CAPTURE_LIMIT,
+                headers,
+                query[:CAPTURE_LIMIT],
+                body[:CAPTURE_LIMIT],
+                response_body[:CAPTURE_LIMIT],
             ),
             epoch,
         )
