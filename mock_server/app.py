@@ -1,10 +1,11 @@
 """``create_app(config)``: one Starlette app serving the auth host and the API host.
 
-The stack, outermost first: Starlette's ``ServerErrorMiddleware`` → :class:`~.journal.JournalMiddleware`
-(records every answer, faults included) → :class:`~.faults.FaultMiddleware` (planned faults) →
-:class:`ServerErrorAsJson` (any exception becomes the host's 500 body) → :class:`FastRoutes` (the table's
-plain-ASGI routes) → Starlette's ``ExceptionMiddleware`` (one handler per error family) → Starlette's router
-over the route table of :mod:`.routes`.  Middleware added to the app goes outside the journal.
+The stack, outermost first: :class:`~.journal.JournalMiddleware` (records every answer, faults included) →
+:class:`~.faults.FaultMiddleware` (planned faults) → :class:`FastRoutes` (the table's plain-ASGI routes) →
+:class:`ServerErrorAsJson` (any exception becomes the host's 500 body) → Starlette's ``ExceptionMiddleware``
+(one handler per error family) → Starlette's router over the route table of :mod:`.routes`.  Middleware added
+to the app goes outside the journal; Starlette's ``ServerErrorMiddleware`` is left out (see
+:meth:`MockApp.build_middleware_stack`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
@@ -59,6 +61,12 @@ def _unexpected(path: str) -> Response:
     return server_error().response()
 
 
+async def _answer_unexpected(scope: Scope, receive: Receive, send: Send) -> None:
+    """Log the exception being handled and answer the host's 500 (nothing has been sent yet)."""
+    _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
+    await _unexpected(scope.get("path", ""))(scope, receive, send)
+
+
 class ServerErrorAsJson:
     """Any exception that escapes a handler becomes the host's 500 body, never a traceback.
 
@@ -85,10 +93,10 @@ class ServerErrorAsJson:
         except ClientDisconnect:
             return  # the client went away mid-request: nobody to answer, and not the server's error
         except Exception:
-            _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
             if started:
+                _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
                 raise
-            await _unexpected(scope.get("path", ""))(scope, receive, send)
+            await _answer_unexpected(scope, receive, send)
 
 
 def _table_router() -> Router:
@@ -108,10 +116,11 @@ class FastRoutes:
     """The route table's fast methods (``Endpoint.fast``), dispatched by exact path in front of Starlette's
     ``ExceptionMiddleware`` and router, which serve everything else.
 
-    The token endpoint is what suites and load tests hammer, and those two layers are a third of its cost
+    The token endpoint is what suites and load tests hammer, and those layers are a third of its cost
     (``bench/run.py``).  A fast app builds its whole answer before it sends, so an exception it raises has
     sent nothing yet: it goes to the app's exception handlers here, found as ``ExceptionMiddleware`` finds
-    them.  Middleware added to the app sits outside this layer, so it applies to fast routes too.
+    them, and any other exception gets :class:`ServerErrorAsJson`'s answer.  Middleware added to the app sits
+    outside this layer, so it applies to fast routes too.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -125,10 +134,13 @@ class FastRoutes:
             return
         try:
             await fast(scope, receive, send)
+        except ClientDisconnect:
+            return  # as ServerErrorAsJson: nobody to answer
         except Exception as exc:
             handler = _handler_for(scope["app"].exception_handlers, exc)
             if handler is None:
-                raise
+                await _answer_unexpected(scope, receive, send)  # ServerErrorAsJson's answer
+                return
             response = handler(Request(scope, receive), exc)
             if isawaitable(response):  # Starlette takes async and sync handlers alike
                 response = await response
@@ -141,6 +153,16 @@ class MockApp(Starlette):
     #: The app's :class:`MockState`: clock, revocations, faults, journal (also ``app.state.mock``).  A plain
     #: attribute, because every request reads it.
     mock: MockState
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack without its ``ServerErrorMiddleware``: the app's own middleware answers every
+        exception with the host's 500, and Starlette's would re-raise it after answering (crashing in-process
+        clients).  Handlers for 500 or ``Exception`` are not used: :class:`ServerErrorAsJson` answers those."""
+        handlers = {key: value for key, value in self.exception_handlers.items() if key not in (500, Exception)}
+        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
@@ -161,8 +183,8 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
         middleware=[
             Middleware(JournalMiddleware, journal=state.journal, now=lambda: state.clock.now()),
             Middleware(FaultMiddleware, plan=state.faults),
-            Middleware(ServerErrorAsJson),
             Middleware(FastRoutes),
+            Middleware(ServerErrorAsJson),
         ],
         exception_handlers={
             OAuthError: oauth_error_response,

@@ -123,13 +123,35 @@ def test_exception_handlers_added_to_the_app_apply_to_the_token_fast_path(
     assert (response.status_code, response.json()) == (418, {"seen": "invalid_client"})
 
 
-def test_a_fast_route_exception_without_a_handler_becomes_the_hosts_500(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labelf_testkit.mock_server import _oauth
+@pytest.mark.parametrize(
+    ("module", "name", "method", "path", "body"),
+    [
+        ("_oauth", "_client_credentials", "POST", "/oauth2/token", "error"),  # the fast route
+        ("_api", "_summary", "GET", "/v2/models", "error_code"),  # a Starlette-routed one
+    ],
+)
+def test_an_exception_without_a_handler_becomes_the_hosts_500_logged_and_journaled(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    module: str,
+    name: str,
+    method: str,
+    path: str,
+    body: str,
+) -> None:
+    import importlib
 
     def broken(*args: object) -> None:
         raise LookupError("a bug in the endpoint")
 
-    monkeypatch.setattr(_oauth, "_client_credentials", broken)
-    with httpx.Client(transport=InProcessTransport(create_app()), base_url="http://mock.test") as http:
-        response = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET"))
-    assert response.status_code == 500 and response.json()["error"] == "server_error"
+    app = create_app()
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        token = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET")).json()["access_token"]
+        monkeypatch.setattr(importlib.import_module(f"labelf_testkit.mock_server.{module}"), name, broken)
+        if module == "_api":
+            response = http.request(method, path, headers={"authorization": f"Bearer {token}"})
+        else:
+            response = http.request(method, path, data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET"))
+    assert response.status_code == 500 and body in response.json() and "a bug" not in response.text
+    assert app.mock.journal.entries()[-1].status == 500
+    assert any(record.exc_info and "a bug in the endpoint" in str(record.exc_info[1]) for record in caplog.records)
