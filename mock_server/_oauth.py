@@ -102,13 +102,13 @@ def _audiences(form: Form) -> list[str]:
     return _split(values[0]) if values else []
 
 
-def _client_credentials(form: Form, client: ClientConfig) -> list[str]:
+def _client_credentials(form: Form, client: ClientConfig, audiences: list[str]) -> list[str]:
     """fosite ``flow_client_credentials.go``: the scopes to grant, or the handler's error."""
     scopes = _split(form.first("scope"))
     for scope in scopes:
         if scope not in client.scopes:
             raise invalid_scope(scope)
-    for audience in _audiences(form):
+    for audience in audiences:
         if audience not in client.audience:
             raise invalid_request(f"Requested audience '{audience}' has not been whitelisted by the OAuth 2.0 Client.")
     if "client_credentials" not in client.grant_types:
@@ -128,8 +128,8 @@ _TOKEN_HEADERS = [
     *((name.encode(), value.encode()) for name, value in NO_STORE_HEADERS.items()),
     (b"content-type", HYDRA_JSON.encode()),
 ]
-#: The request headers the token endpoint reads.
-_READS = frozenset({b"authorization", b"content-length", b"content-type", b"host"})
+#: The request headers the token endpoint reads, by their names as ASGI sends them (lower case).
+_READS = {name.encode(): name for name in ("authorization", "content-length", "content-type", "host")}
 
 
 def _token_body(token: str, expires_in: int, scope: str) -> bytes:
@@ -161,10 +161,9 @@ async def _grant(scope: Scope, receive: Receive, headers: Mapping[str, str]) -> 
         raise client
     if grant_types[0] != "client_credentials":
         raise _other_grant(grant_types[0], client)
-    scopes = _client_credentials(form, client)
-    token, expires_in = state.issue_token(
-        client, scopes, _audiences(form), host=headers.get("host"), server=_server(scope)
-    )
+    audiences = _audiences(form)
+    scopes = _client_credentials(form, client, audiences)
+    token, expires_in = state.issue_token(client, scopes, audiences, host=headers.get("host"), server=_server(scope))
     return _token_body(token, expires_in, " ".join(scopes))
 
 
@@ -182,7 +181,7 @@ async def serve_token(scope: Scope, receive: Receive, send: Send) -> None:
     ``bench/run.py`` measures it).  Errors are raised to the app's exception handlers like any route's."""
     headers: dict[str, str] = {}
     for name, value in scope["headers"]:
-        if name in _READS and (key := name.decode()) not in headers:  # the first of each, as Go's Header.Get
+        if (key := _READS.get(name)) is not None and key not in headers:  # the first of each, as Go's Header.Get
             headers[key] = value.decode("latin-1")
     body = await _grant(scope, receive, headers)
     start_headers = [*_TOKEN_HEADERS, (b"content-length", str(len(body)).encode())]

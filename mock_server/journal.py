@@ -226,7 +226,6 @@ class _Recorder:
         "_answer",
         "_body",
         "_done",
-        "_drain",
         "_keep_answer",
         "_middleware",
         "_read",
@@ -247,10 +246,6 @@ class _Recorder:
         self._status: int | None = None
         self._start: Message | None = None
         self._read = self._done = False
-        # Read what the app left unread only when it is small: a partial read of a large body makes the server
-        # close the connection on a client still sending, where leaving it unread lets the server drain it.
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        self._drain = declared.isdigit() and int(declared) <= CAPTURE_LIMIT
 
     async def receive(self) -> Message:
         """The app's ``receive``: keeps up to the capture limit (and one byte more, to tell it was cut)."""
@@ -278,8 +273,9 @@ class _Recorder:
             if not message.get("more_body", False):
                 # An answer given before the body was read (a 401 from the API, say): the entry still shows
                 # what the client sent, up to the limit.
-                while self._drain and not self._read:
-                    await self.receive()
+                if not self._read and _declares_small_body(self._scope):
+                    while not self._read:
+                        await self.receive()
                 self.record()
             if self._start is not None:
                 start, self._start = self._start, None
@@ -295,6 +291,13 @@ class _Recorder:
             self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch)
         except Exception:  # the journal must never turn an answer into an error
             _log.exception("could not record %s %s in the journal", self._scope["method"], self._scope["path"])
+
+
+def _declares_small_body(scope: Scope) -> bool:
+    # Read what the app left unread only when it is small: a partial read of a large body makes the server close
+    # the connection on a client still sending, where leaving it unread lets the server drain it.
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    return declared.isdigit() and int(declared) <= CAPTURE_LIMIT
 
 
 def _header_prefix(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:
