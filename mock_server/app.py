@@ -166,9 +166,16 @@ class MockApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
-        if scope["type"] == "http":
-            scope.setdefault("extensions", {})[RAW_SEND] = send
-        await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        extensions = scope.setdefault("extensions", {})
+        extensions[RAW_SEND] = send
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # The server's send holds the scope: left in it, the pair would wait for the cycle collector.
+            del extensions[RAW_SEND]
 
 
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:

@@ -191,11 +191,13 @@ class JournalMiddleware:
             return
         recorder = _Recorder(self, scope, receive, send)
         # A fault that drops the connection calls this first, so the drop is recorded too.
-        scope.setdefault("extensions", {})[BEFORE_DROP] = recorder.record
+        extensions = scope.setdefault("extensions", {})
+        extensions[BEFORE_DROP] = recorder.record
         try:
             await self.app(scope, recorder.receive, recorder.send)
         finally:
             recorder.record()  # a crash never sent a final body
+            del extensions[BEFORE_DROP]  # the recorder holds the scope: no cycle left for the collector
 
     def record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
         """Append the entry for one answered request (if it still belongs to the current test)."""

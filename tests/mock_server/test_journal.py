@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from starlette.types import Message, Scope
 
 from labelf_testkit import LabelfMock
 from labelf_testkit.mock_server import Fault, InProcessTransport, MockApp
@@ -36,3 +37,32 @@ def test_over_a_socket_too(labelf_mock: LabelfMock) -> None:
     assert refused.status_code == 401
     (entry,) = labelf_mock.journal.api_calls
     assert entry.json() == {"texts": ["over tcp"]}
+
+
+def test_a_served_request_leaves_no_reference_cycle_through_its_scope(app: MockApp) -> None:
+    # The server's send and the journal's recorder both hold the scope; left in the scope's extensions after
+    # the answer, each would keep a request's objects alive until the cycle collector ran.
+    import asyncio
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"grant_type=client_credentials", "more_body": False}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/oauth2/token",
+        "query_string": b"",
+        "headers": [
+            (b"authorization", b"Basic Q0xJRU5UX0lEOkNMSUVOVF9TRUNSRVQ="),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+        ],
+        "extensions": {"http.response.debug": {}},
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 200
+    assert scope["extensions"] == {"http.response.debug": {}}
