@@ -175,7 +175,7 @@ class MockApp(Starlette):
             await super().__call__(scope, receive, send)
         finally:
             # The server's send holds the scope: left in it, the pair would wait for the cycle collector.
-            del extensions[RAW_SEND]
+            extensions.pop(RAW_SEND, None)
 
 
 def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) -> MockApp:

@@ -197,7 +197,7 @@ class JournalMiddleware:
             await self.app(scope, recorder.receive, recorder.send)
         finally:
             recorder.record()  # a crash never sent a final body
-            del extensions[BEFORE_DROP]  # the recorder holds the scope: no cycle left for the collector
+            extensions.pop(BEFORE_DROP, None)  # the recorder holds the scope: no cycle left for the collector
 
     def record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
         """Append the entry for one answered request (if it still belongs to the current test)."""
