@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from itertools import chain
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -304,7 +303,10 @@ def _declares_small_body(scope: Scope) -> bool:
 
 def _header_prefix(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:
     """The headers up to :data:`CAPTURE_LIMIT` bytes of names and values, and whether any were cut."""
-    if sum(map(len, chain.from_iterable(headers))) <= CAPTURE_LIMIT:
+    size = 0
+    for name, value in headers:  # a plain loop: the fastest sum here, and every request pays it
+        size += len(name) + len(value)
+    if size <= CAPTURE_LIMIT:
         return headers, False  # the usual case: keep the server's list as it is
     kept: list[tuple[bytes, bytes]] = []
     room = CAPTURE_LIMIT
