@@ -61,12 +61,6 @@ def _unexpected(path: str) -> Response:
     return server_error().response()
 
 
-async def _answer_unexpected(scope: Scope, receive: Receive, send: Send) -> None:
-    """Log the exception being handled and answer the host's 500 (nothing has been sent yet)."""
-    _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
-    await _unexpected(scope.get("path", ""))(scope, receive, send)
-
-
 class ServerErrorAsJson:
     """Any exception that escapes a handler becomes the host's 500 body, never a traceback.
 
@@ -93,10 +87,10 @@ class ServerErrorAsJson:
         except ClientDisconnect:
             return  # the client went away mid-request: nobody to answer, and not the server's error
         except Exception:
+            _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
             if started:
-                _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
                 raise
-            await _answer_unexpected(scope, receive, send)
+            await _unexpected(scope.get("path", ""))(scope, receive, send)
 
 
 def _table_router() -> Router:
@@ -119,7 +113,8 @@ class FastRoutes:
     The token endpoint is what suites and load tests hammer, and those layers are a third of its cost
     (``bench/run.py``).  A fast app builds its whole answer before it sends, so an exception it raises has
     sent nothing yet: it goes to the app's exception handlers here, found as ``ExceptionMiddleware`` finds
-    them, and any other exception gets :class:`ServerErrorAsJson`'s answer.  Middleware added to the app sits
+    them, behind :class:`ServerErrorAsJson` like every other route (no handler, or a handler that raises: the
+    host's 500).  Middleware added to the app sits
     outside this layer, so it applies to fast routes too.
     """
 
@@ -137,14 +132,24 @@ class FastRoutes:
         except ClientDisconnect:
             return  # as ServerErrorAsJson: nobody to answer
         except Exception as exc:
-            handler = _handler_for(scope["app"].exception_handlers, exc)
-            if handler is None:
-                await _answer_unexpected(scope, receive, send)  # ServerErrorAsJson's answer
-                return
-            response = handler(Request(scope, receive), exc)
-            if isawaitable(response):  # Starlette takes async and sync handlers alike
-                response = await response
-            await response(scope, receive, send)
+            # The rare path: through the same guard as every other route, so a handler that raises, or no
+            # handler, gets the host's 500 (logged and journaled) here too.
+            handling = _handling(exc, _handler_for(scope["app"].exception_handlers, exc))
+            await ServerErrorAsJson(handling)(scope, receive, send)
+
+
+def _handling(exc: Exception, handler: HTTPExceptionHandler | None) -> ASGIApp:
+    """An ASGI app answering ``exc`` with ``handler``'s response, or raising it again when there is none."""
+
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        if handler is None:
+            raise exc
+        response = handler(Request(scope, receive), exc)
+        if isawaitable(response):  # Starlette takes async and sync handlers alike
+            response = await response
+        await response(scope, receive, send)
+
+    return answer
 
 
 class MockApp(Starlette):

@@ -155,3 +155,19 @@ def test_an_exception_without_a_handler_becomes_the_hosts_500_logged_and_journal
     assert response.status_code == 500 and body in response.json() and "a bug" not in response.text
     assert app.mock.journal.entries()[-1].status == 500
     assert any(record.exc_info and "a bug in the endpoint" in str(record.exc_info[1]) for record in caplog.records)
+
+
+@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/revoke"], ids=["fast route", "starlette route"])
+def test_an_exception_handler_that_raises_gets_the_hosts_500_on_every_route(
+    path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_handler(request: Request, exc: Exception) -> Response:
+        raise ValueError("the handler itself is broken")
+
+    app = create_app()
+    app.add_exception_handler(OAuthError, broken_handler)
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        response = http.post(path, data={**GRANT, "token": "x"}, auth=("CLIENT_ID", "wrong"))
+    assert response.status_code == 500 and response.json()["error"] == "server_error"
+    assert app.mock.journal.entries()[-1].status == 500
+    assert any(r.exc_info and "the handler itself" in str(r.exc_info[1]) for r in caplog.records)
