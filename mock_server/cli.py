@@ -29,7 +29,7 @@ from .config import (
 )
 from .drift.command import COMMANDS, add_commands
 from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
-from .server import bind_socket
+from .server import STOP_GRACE_SECONDS, bind_socket, cancellable
 from .tls import LoopbackTLS, make_loopback_tls
 
 __all__ = ["main"]
@@ -131,13 +131,14 @@ def _announce(base_url: str, port: int, config: MockConfig, tls: LoopbackTLS | N
 
 def _uvicorn_config(app: MockApp, args: argparse.Namespace, tls: LoopbackTLS | None) -> uvicorn.Config:
     config = uvicorn.Config(
-        app,
+        cancellable(app),
         access_log=args.access_log,
         log_level="info" if args.access_log else "warning",
         ssl_certfile=str(tls.cert_chain) if tls else None,
         ssl_keyfile=str(tls.private_key) if tls else None,
         lifespan="off",
         server_header=False,  # Hydra sends no Server header
+        timeout_graceful_shutdown=STOP_GRACE_SECONDS,  # a half-sent request must not keep a stop waiting
     )
     config.load()  # builds the TLS context now, so a bad certificate fails before anything is announced
     return config

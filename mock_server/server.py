@@ -89,9 +89,14 @@ class _PromptServer(uvicorn.Server):
                 self._loop.call_soon_threadsafe(self._wake.set)
 
 
-def _cancellable(app: MockApp) -> ASGIApp:
-    """``app``, ending quietly when :meth:`SocketServer.drop_in_flight` cancels a request (uvicorn would log
-    the cancellation as an application error)."""
+#: How long a stopping server waits for requests still in flight (a client that sent half a body never
+#: finishes) before it cancels them.
+STOP_GRACE_SECONDS = 2
+
+
+def cancellable(app: ASGIApp) -> ASGIApp:
+    """``app``, ending quietly when a request is cancelled (:meth:`SocketServer.drop_in_flight`, or a stop
+    after :data:`STOP_GRACE_SECONDS`): uvicorn would log the cancellation as an application error."""
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         with contextlib.suppress(asyncio.CancelledError):
@@ -142,13 +147,13 @@ class SocketServer:
             self.app.mock.served_at(self.base_url, (self.host, self.port))
         tls = self.tls
         config = uvicorn.Config(
-            _cancellable(self.app),
+            cancellable(self.app),
             log_level="warning",
             access_log=False,
             lifespan="off",
             server_header=False,
             # A request held by a long planned delay must not hold the end of the session for that long.
-            timeout_graceful_shutdown=2,
+            timeout_graceful_shutdown=STOP_GRACE_SECONDS,
             ssl_certfile=str(tls.cert_chain) if tls else None,
             ssl_keyfile=str(tls.private_key) if tls else None,
         )

@@ -196,6 +196,28 @@ def test_serve_stops_cleanly_on_signals(tmp_path: Path, stop_signal: signal.Sign
     assert '"POST /oauth2/token HTTP/1.1" 200' in output  # access log on
 
 
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_even_while_a_client_has_sent_half_a_request(tmp_path: Path, stop_signal: signal.Signals) -> None:
+    from urllib.parse import urlsplit
+
+    served = start_served_mock(tmp_path)
+    address = urlsplit(served.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as stalled:
+        stalled.sendall(
+            b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 100\r\n\r\ngrant_type="
+        )
+        with httpx.Client() as probe:  # the request is in flight: the server has read what came
+            assert probe.get(f"{served.base_url}/openapi.json").status_code == 200
+        served.process.send_signal(stop_signal)
+        # It waits out the grace period for the stalled request, then cancels it and exits; uvicorn alone
+        # waited for the client for ever.
+        assert served.process.wait(timeout=30) == 0
+    output = served.output()
+    assert "Traceback" not in output and "CancelledError" not in output
+    assert "timeout graceful shutdown exceeded" in output
+
+
 def test_serve_refuses_a_bad_config_naming_key_and_value(tmp_path: Path) -> None:
     config = tmp_path / "mock.toml"
     config.write_text("expires_in = 'soon'\n")
