@@ -13,9 +13,9 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,10 +43,12 @@ class JournalEntry:
     fault: str | None = None
     #: Whether the headers or the body were longer than the journal keeps (16 KiB each).
     truncated: bool = False
-    _raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list, repr=False)
-    _raw_query: bytes = field(default=b"", repr=False)
-    _raw_body: bytes = field(default=b"", repr=False)
-    _raw_answer: bytes = field(default=b"", repr=False)
+    # The raw request and answer, unredacted: not dataclass fields, so never in repr, ``dataclasses.asdict`` or
+    # pytest's diff of two entries.  The journal sets them on each entry; the class's values are an empty one.
+    _raw_headers: ClassVar[list[tuple[bytes, bytes]]] = []
+    _raw_query: ClassVar[bytes] = b""
+    _raw_body: ClassVar[bytes] = b""
+    _raw_answer: ClassVar[bytes] = b""
 
     @cached_property
     def _auth(self) -> tuple[dict[str, str], str | None, str | None]:
@@ -54,7 +56,8 @@ class JournalEntry:
 
     @property
     def headers(self) -> dict[str, str]:
-        """Request headers, lower-case names; ``Authorization`` keeps only its scheme."""
+        """Request headers, lower-case names, a repeated one's values joined with ``", "``; ``Authorization``
+        keeps its scheme only (``Basic [REDACTED]``)."""
         return self._auth[0]
 
     @property
@@ -154,7 +157,7 @@ class Journal:
         return len(self._entries)
 
 
-_FIELDS = tuple(f.name for f in fields(JournalEntry))
+_FIELDS = (*(f.name for f in fields(JournalEntry)), "_raw_headers", "_raw_query", "_raw_body", "_raw_answer")
 
 
 def _entry(item: JournalEntry | _Raw) -> JournalEntry:

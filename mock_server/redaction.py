@@ -163,23 +163,34 @@ def fingerprint(token: str) -> str:
 
 
 def redact_headers(headers: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], str | None, str | None]:
-    """Header names lower-cased, credentials redacted; also the Basic client id and the bearer fingerprint."""
+    """Header names lower-cased, credentials redacted; also the Basic client id and the bearer fingerprint.
+
+    A repeated header shows its values joined with ``", "`` (RFC 9110 §5.3); the client id and the fingerprint
+    come from the first ``Authorization``, the one the mock acts on (Go's ``Header.Get``).
+    """
     out: dict[str, str] = {}
     client_id = token = None
     for raw_name, raw_value in headers:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         if name == "authorization":
             scheme, _, credential = value.strip().partition(" ")
-            basic = parse_basic_auth(value)
-            if basic is not None:
-                client_id = go_query_unescape(basic[0])
-            elif scheme.lower() == "bearer" and credential.strip():
-                token = fingerprint(credential.strip())
+            if name not in out:
+                client_id, token = _credential_of(value, scheme, credential)
             value = f"{scheme} {REDACTED}" if credential else REDACTED
         elif name in {"cookie", "proxy-authorization"}:
             value = REDACTED
-        out[name] = value
+        out[name] = f"{out[name]}, {value}" if name in out else value
     return out, client_id, token
+
+
+def _credential_of(value: str, scheme: str, credential: str) -> tuple[str | None, str | None]:
+    # The Basic client id, or the bearer token's fingerprint.
+    basic = parse_basic_auth(value)
+    if basic is not None:
+        return go_query_unescape(basic[0]), None
+    if scheme.lower() == "bearer" and credential.strip():
+        return None, fingerprint(credential.strip())
+    return None, None
 
 
 def redact_form(content_type: str, body: bytes) -> tuple[dict[str, list[str]], str]:

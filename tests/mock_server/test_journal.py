@@ -66,3 +66,35 @@ def test_a_served_request_leaves_no_reference_cycle_through_its_scope(app: MockA
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 200
     assert scope["extensions"] == {"http.response.debug": {}}
+
+
+def test_an_entry_as_a_dataclass_shows_nothing_secret(app: MockApp) -> None:
+    # dataclasses.asdict, repr and pytest's diff of two entries all go by the dataclass fields.
+    import dataclasses
+
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        token = http.post("/oauth2/token", data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET")).json()["access_token"]
+        http.post("/oauth2/revoke", data={"token": token}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+    for entry in app.mock.journal:
+        shown = repr(dataclasses.asdict(entry)) + repr(entry)
+        assert token not in shown and "Q0xJRU5UX0lE" not in shown and "CLIENT_SECRET" not in shown
+        assert {f.name for f in dataclasses.fields(entry)} == {"method", "path", "status", "at", "fault", "truncated"}
+    assert app.mock.journal.entries()[0].issued_token is not None  # the raw answer is still there to read
+
+
+def test_a_repeated_authorization_header_is_journaled_as_the_mock_read_it(app: MockApp) -> None:
+    import base64
+
+    def basic(user: str, password: str) -> str:
+        return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        headers = [
+            ("authorization", basic("CLIENT_ID", "CLIENT_SECRET")),
+            ("authorization", basic("someone-else", "x")),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ]
+        assert http.post("/oauth2/token", content=b"grant_type=client_credentials", headers=headers).status_code == 200
+    (entry,) = app.mock.journal.entries()
+    assert entry.client_id == "CLIENT_ID"  # the first header, which the mock authenticated (Go's Header.Get)
+    assert entry.headers["authorization"] == "Basic [REDACTED], Basic [REDACTED]"
