@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from ._bearer import authenticate_bearer, require_model_access
 from ._forms import BodyTooLarge, read_body
 from ._generations import GENERATION_HEADER, generation_for, inference_body
+from ._gojson import go_json_text
 from ._models import filter_predictions
 from ._request_state import state_of
 from .api_errors import ApiError
@@ -41,7 +42,6 @@ __all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inf
 MAX_TEXTS_PER_INFERENCE = 8
 MAX_TEXTS_PER_SIMILARITY = 200
 MAX_TEXT_CHARS = 10_000
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -105,7 +105,7 @@ def _replace_lone_surrogates(root: dict[str, Any]) -> None:
             items = list(node.items())
             node.clear()
             for key, value in items:
-                node[_SURROGATE.sub("\ufffd", key)] = _clean(value, stack)
+                node[go_json_text(key)] = _clean(value, stack)
         else:
             node[:] = [_clean(value, stack) for value in node]
 
@@ -113,7 +113,7 @@ def _replace_lone_surrogates(root: dict[str, Any]) -> None:
 def _clean(value: Any, stack: list[dict[str, Any] | list[Any]]) -> Any:
     """``value`` with lone surrogates replaced if it is a string; containers go on ``stack`` for later."""
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return go_json_text(value)
     if isinstance(value, dict | list):
         stack.append(value)
     return value

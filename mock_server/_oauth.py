@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ._client_auth import authenticate_client, try_authenticate_client
@@ -232,10 +232,18 @@ async def discovery_endpoint(request: Request) -> Response:
         "subject_types_supported": ["public"],
     }
     # RFC 8414 §3.2: claims with zero elements MUST be omitted.
-    return JSONResponse({key: value for key, value in document.items() if value != []})
+    return _herodot_json({key: value for key, value in document.items() if value != []})
 
 
 async def jwks_endpoint(request: Request) -> Response:
     """``GET /.well-known/jwks.json``: the public key JWT access tokens are signed with (Hydra ``jwk/handler.go``
-    serves its token-signing keys here; herodot writes ``application/json; charset=utf-8``)."""
-    return JSONResponse(state_of(request).tokens.jwt.jwks())
+    serves its token-signing keys here, written by herodot)."""
+    return _herodot_json(state_of(request).tokens.jwt.jwks())
+
+
+def _herodot_json(document: Mapping[str, object]) -> Response:
+    # Hydra writes these with herodot's JSONWriter.WriteCode (json.go, since herodot v0.8 in 2020): a Go
+    # json.Encoder's output, compact with one trailing newline, as "application/json; charset=utf-8".  Non-ASCII
+    # is \u-escaped here where Go writes UTF-8: the same JSON to any parser.
+    body = json.dumps(document, separators=(",", ":")) + "\n"
+    return Response(body, headers={"content-type": "application/json; charset=utf-8"})

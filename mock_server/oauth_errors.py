@@ -12,6 +12,8 @@ import json
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ._gojson import go_json_text
+
 __all__ = [
     "HYDRA_JSON",
     "NO_STORE_HEADERS",
@@ -66,7 +68,8 @@ class OAuthError(Exception):
 
     def body(self) -> bytes:
         """Compact JSON with exactly ``error`` and ``error_description``, no trailing newline (Go's json)."""
-        payload = {"error": self.error, "error_description": self.error_description}
+        # A hint may echo request bytes that are not UTF-8 (a scope, a grant type): U+FFFD, as Go writes them.
+        payload = {"error": self.error, "error_description": go_json_text(self.error_description)}
         return json.dumps(payload, separators=(",", ":")).encode()
 
     def response(self) -> Response:

@@ -122,6 +122,16 @@ def test_discovery_lists_the_served_endpoints(client: httpx.Client) -> None:
         assert client.post(path, content=GRANT, headers={**FORM, "authorization": GOOD}).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/.well-known/jwks.json"])
+def test_discovery_and_jwks_are_written_as_herodot_writes_them(client: httpx.Client, path: str) -> None:
+    # herodot json.go WriteCode: Content-Type "application/json; charset=utf-8", a json.Encoder's compact
+    # output with one trailing newline.
+    response = client.get(path)
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.text.endswith("}\n") and ": " not in response.text and ", " not in response.text
+    assert isinstance(response.json(), dict)
+
+
 def test_openapi_describes_token_revoke_and_their_errors(client: httpx.Client) -> None:
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.")

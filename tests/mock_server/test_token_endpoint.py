@@ -362,3 +362,14 @@ def test_tokens_are_unique_and_hydra_shaped(client: httpx.Client) -> None:
         random_part, _, signature = token.removeprefix("ory_at_").partition(".")
         assert len(random_part) == 43 and len(signature) == 43
         assert set(random_part + signature) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@pytest.mark.parametrize("field", ["scope", "audience"])
+def test_request_bytes_that_are_not_utf8_come_back_as_go_writes_them(client: httpx.Client, field: str) -> None:
+    # The error's hint names the refused scope or audience.  Go's json.Marshal writes each byte that is not
+    # UTF-8 as U+FFFD (encode.go appendString); a surrogate escape such as "\udce9" would be refused by strict
+    # JSON parsers.
+    response = post(client, f"grant_type=client_credentials&{field}=x%E9y")
+    assert response.status_code == 400
+    assert "'x\ufffdy'" in response.json()["error_description"]
+    assert b"\\ud" not in response.content.lower()
