@@ -110,15 +110,15 @@ class JournalEntry:
         return f"{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}{extra}"
 
 
-#: What the hot path records: :class:`JournalEntry`'s fields in order, as a plain tuple.
+#: What the hot path records: :class:`JournalEntry`'s fields, then its raw request and answer, as a plain tuple.
 _Raw = tuple[str, str, "int | None", float, "str | None", bool, list[tuple[bytes, bytes]], bytes, bytes, bytes]
 
 
 class Journal:
     """The last ``maxlen`` requests, oldest first; thread-safe.
 
-    Requests are recorded as plain tuples (a third of the journal's cost on a token request, ``bench/run.py``)
-    and become :class:`JournalEntry` objects the first time anyone reads the journal.
+    Requests are recorded as plain tuples (building the entry was a third of the journal's cost on a token
+    request, measured in-process) and become :class:`JournalEntry` objects the first time anyone reads them.
     """
 
     def __init__(self, maxlen: int = 1_000) -> None:
