@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -171,3 +172,27 @@ def test_an_exception_handler_that_raises_gets_the_hosts_500_on_every_route(
     assert response.status_code == 500 and response.json()["error"] == "server_error"
     assert app.mock.journal.entries()[-1].status == 500
     assert any(r.exc_info and "the handler itself" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.parametrize("auth", [("CLIENT_ID", "CLIENT_SECRET"), ("CLIENT_ID", "wrong")], ids=["granted", "refused"])
+def test_the_starlette_route_answers_a_token_post_as_the_fast_path_does(auth: tuple[str, str]) -> None:
+    # FastRoutes takes every POST in create_app's stack; the table's Starlette route (what a bare router over the
+    # table serves) runs the same grant and must answer alike.
+    app = create_app()
+
+    async def router_only(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = app
+        await ExceptionMiddleware(app.router, handlers=app.exception_handlers)(scope, receive, send)
+
+    answers = []
+    for transport in (InProcessTransport(app), InProcessTransport(router_only)):
+        with httpx.Client(transport=transport, base_url="http://mock.test") as http:
+            answers.append(http.post("/oauth2/token", data=GRANT, auth=auth))
+    fast, routed = answers
+    assert routed.status_code == fast.status_code
+    assert {k: v for k, v in routed.headers.items() if k != "content-length"} == {
+        k: v for k, v in fast.headers.items() if k != "content-length"
+    }
+    assert routed.json().keys() == fast.json().keys()
+    if fast.status_code != 200:
+        assert routed.content == fast.content
