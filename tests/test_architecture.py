@@ -1,4 +1,4 @@
-"""The package boundaries hold, the README's module map is the tree, and every cited source can be opened."""
+"""The package boundaries hold, docs/architecture.md's module map is the tree, and every cited source can be opened."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import labelf_testkit.mock_server as mock_server
 
 ROOT = Path(__file__).parent.parent
 PACKAGES = ("mock_server", "labelf_testkit", "contract_tests")
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 
 
 def _modules(package: str) -> list[Path]:
@@ -70,16 +70,16 @@ def test_every_mock_export_exists() -> None:
     assert not missing
 
 
-def test_the_readme_module_map_is_the_tree() -> None:
-    section = README.split("<!-- module map", 1)[1].split("\n\n", 1)[0]
+def test_the_architecture_module_map_is_the_tree() -> None:
+    section = ARCHITECTURE.split("<!-- module map", 1)[1].split("\n\n", 1)[0]
     listed: set[str] = set()
     for cell in re.findall(r"^\| (`[^|]+`) \|", section, re.MULTILINE):
         names = re.findall(r"`([^`]+)`", cell)
         folder = names[0].rsplit("/", 1)[0]
         listed.update(name if "/" in name else f"{folder}/{name}" for name in names)
     tree = {str(path.relative_to(ROOT)) for package in PACKAGES for path in _modules(package)}
-    assert sorted(tree - listed) == [], "modules missing from the README's Architecture section"
-    assert sorted(listed - tree) == [], "the README's Architecture section lists modules that do not exist"
+    assert sorted(tree - listed) == [], "modules missing from docs/architecture.md"
+    assert sorted(listed - tree) == [], "docs/architecture.md lists modules that do not exist"
 
 
 _UNOPENABLE = re.compile(r"research §|shared/research|shared/reference|DESIGN\.md")
