@@ -315,7 +315,7 @@ _ROWS: list[tuple[str, str, str, str, str]] = [
     ),
     (
         "API-INFER-003",
-        "In the newer generation: model_id an integer, predictions one list per text, text_language ISO 639-1 codes, processing_time_ms a non-negative integer.",
+        "In the newer generation: model_id an integer, predictions one list per text, text_language one ISO 639-1 code (a string), processing_time_ms a non-negative integer.",
         "newer docs /classification (unverified against the live service)",
         _A,
         "api",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -87,13 +88,17 @@ def _prediction_lists(body: object, texts: list[str]) -> tuple[str | None, list[
 
 
 def _check_newer_fields(check: CheckResults, body: dict[str, Any], count: int, where: str) -> None:
-    model_id, languages, elapsed = body.get("model_id"), body.get("text_language"), body.get("processing_time_ms")
+    model_id, language, elapsed = body.get("model_id"), body.get("text_language"), body.get("processing_time_ms")
+    predictions = body.get("predictions")
     ok = (
         isinstance(model_id, int)
         and not isinstance(model_id, bool)
-        and isinstance(languages, list)
-        and len(languages) == count
-        and all(isinstance(code, str) and len(code) == 2 and code.isalpha() for code in languages)
+        and isinstance(predictions, list)
+        and len(predictions) == count
+        # One string for the request: "Detected ISO 639-1 language code of the input text" (newer docs,
+        # /classification, typed string), two lower-case letters.
+        and isinstance(language, str)
+        and re.fullmatch("[a-z]{2}", language) is not None
         and isinstance(elapsed, int)
         and not isinstance(elapsed, bool)
         and elapsed >= 0

@@ -5,9 +5,11 @@
 
 ``newer``: the developer docs at ``labelf.ai/resources/developers/classification`` (L8) — host
 ``api.labelf.ai``, inference answers one object with ``model_id``, ``predictions`` as ``object[][]`` (one list
-per text, sorted by confidence), ``text_language`` (ISO 639-1) and ``processing_time_ms``.  The page gives
-field names and types but no example: that ``text_language`` is one code per text and how it is detected are
-the mock's **choice** (docs/fidelity.md, "Where Labelf's docs conflict").
+per text, sorted by confidence), ``text_language`` (type ``string``: "Detected ISO 639-1 language code of the
+input text") and ``processing_time_ms``.  The page gives field names and types but no example, and it is
+silent on a batch whose texts are in different languages.  The mock's **choice** (docs/fidelity.md, "Where
+Labelf's docs conflict"): one code for the whole request, detected over all its texts taken together, so the
+language most of the batch's common words belong to wins (:func:`batch_language`).
 
 Which one production serves to a workspace is unknown, so the mock serves both: the request's host picks one
 (``api.labelf.ai`` → newer), a ``Labelf-Api-Generation`` header overrides it for one request, and otherwise the
@@ -23,7 +25,15 @@ from typing import Literal
 
 from .hosts import NEWER_API_HOST, header_host
 
-__all__ = ["GENERATIONS", "GENERATION_HEADER", "Generation", "generation_for", "inference_body", "text_language"]
+__all__ = [
+    "GENERATIONS",
+    "GENERATION_HEADER",
+    "Generation",
+    "batch_language",
+    "generation_for",
+    "inference_body",
+    "text_language",
+]
 
 Generation = Literal["older", "newer"]
 GENERATIONS: tuple[Generation, ...] = ("older", "newer")
@@ -53,9 +63,24 @@ def generation_for(host: str | None, override: str | None, default: str) -> Gene
 
 
 def text_language(text: str) -> str:
-    """An ISO 639-1 code for ``text``: the language whose common words it uses most (``en`` when none)."""
-    words = [word.lower() for word in _WORD.findall(text)]
-    counts = {code: sum(word in stop for word in words) for code, stop in _STOPWORDS.items()}
+    """An ISO 639-1 code for ``text``: the language whose common words it uses most.
+
+    ``en`` when it uses none; a tie goes to ``en``, then ``sv``, then ``de``.
+    """
+    return batch_language((text,))
+
+
+def batch_language(texts: Sequence[str]) -> str:
+    """The one ISO 639-1 code of a request: :func:`text_language` of all ``texts`` taken as one text.
+
+    ``["the cat sat on the mat", "det är bra"]`` counts three English common words ("the" twice, "on") against
+    two Swedish ones ("det", "är"): ``en``.
+    """
+    counts = dict.fromkeys(_STOPWORDS, 0)
+    for text in texts:
+        for word in _WORD.findall(text):
+            for code, stop in _STOPWORDS.items():
+                counts[code] += word.lower() in stop
     best = max(counts, key=lambda code: (counts[code], code == "en"))
     return best if counts[best] else "en"
 
@@ -78,6 +103,6 @@ def inference_body(
     return {
         "model_id": _model_id(model_id),
         "predictions": [list(p) for p in predictions],
-        "text_language": [text_language(text) for text in texts],
+        "text_language": batch_language(texts),
         "processing_time_ms": max(0, round((time.perf_counter() - started) * 1000)),
     }

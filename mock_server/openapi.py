@@ -156,7 +156,8 @@ _NEWER_INFERENCE = {
     "properties": {
         "model_id": {"type": ["integer", "string"]},
         "predictions": {"type": "array", "items": _PREDICTIONS},
-        "text_language": {"type": "array", "items": {"type": "string", "minLength": 2, "maxLength": 2}},
+        # "Detected ISO 639-1 language code of the input text", typed string (newer docs, /classification).
+        "text_language": {"type": "string", "minLength": 2, "maxLength": 2},
         "processing_time_ms": {"type": "integer", "minimum": 0},
     },
 }

@@ -212,3 +212,16 @@ class _EchoSecrets:
 def echoes_secrets() -> ASGIApp:
     """A mock that echoes credentials and tokens back in its token endpoint's error bodies."""
     return _EchoSecrets()
+
+
+def language_per_text() -> ASGIApp:
+    """The newer generation's ``text_language`` as a list of codes, one per text, instead of one string."""
+
+    def rewrite(scope: Scope, status: int, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        data = json.loads(body) if status == 200 else None
+        if isinstance(data, dict) and isinstance(data.get("text_language"), str):
+            data["text_language"] = [data["text_language"]] * len(data["predictions"])
+            return status, headers, json.dumps(data).encode()
+        return status, headers, body
+
+    return _Rewrite(contract_app(), "/v2/models/", rewrite)

@@ -46,7 +46,9 @@ def _assert_newer(body: object, model_id: int) -> None:
     assert body["model_id"] == model_id  # an integer, as the newer docs type it
     assert [len(p) for p in body["predictions"]] == [3, 3]
     assert body["predictions"][0][0]["label"] == "positive"
-    assert body["text_language"] == ["en", "sv"]
+    # One string for the request ("Detected ISO 639-1 language code of the input text", typed string): the
+    # batch's Swedish common words (det, är, inte, och, jag, är) outnumber its English ones (is).
+    assert body["text_language"] == "sv"
     assert isinstance(body["processing_time_ms"], int) and body["processing_time_ms"] >= 0
 
 
@@ -75,6 +77,26 @@ def test_a_config_key_picks_the_default_generation() -> None:
         _assert_older(older.json())
     with pytest.raises(ConfigError, match="'api_generation' has value 'newest'"):
         MockConfig(api_generation="newest")
+
+
+@pytest.mark.parametrize(
+    ("texts", "language"),
+    [
+        (["this is positive"], "en"),
+        (["det är inte bra"], "sv"),
+        (["das ist nicht gut"], "de"),
+        (["xyzzy", "42"], "en"),  # no common word of any language: en
+        (["the cat sat on the mat", "det är bra"], "en"),  # 3 English common words against 2 Swedish
+        (["the cat", "det är bra och"], "sv"),  # 1 against 3
+        (["the cat is", "det är"], "en"),  # a tie goes to en
+        (["und die", "och det"], "sv"),  # then to sv
+    ],
+)
+def test_the_newer_generation_names_one_language_for_the_whole_batch(texts: list[str], language: str) -> None:
+    with _client(_app(api_generation="newer")) as http:
+        body = http.post("/v2/models/1/inference", json={"texts": texts}, headers=_bearer(http)).json()
+    assert body["text_language"] == language
+    assert len(body["predictions"]) == len(texts)
 
 
 def test_intercepted_calls_to_the_newer_host_get_the_newer_shape(pytester: pytest.Pytester) -> None:
