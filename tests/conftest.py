@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,11 +13,55 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from labelf_testkit.mock_server import InProcessTransport, MockApp, MockConfig, create_app
+
+#: Fixtures that start other processes: a test using one is ``slow`` and left out of ``pytest -m "not slow"``.
+PROCESS_FIXTURES = frozenset({"pytester", "served_mock", "workspace", "tls_workspace", "tls_mock", "jwt_mock", "dists"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that starts a process through a fixture ``slow`` (CONTRIBUTING.md, "The fast loop")."""
+    for item in items:
+        if PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@contextlib.contextmanager
+def _no_processes(item: pytest.Item) -> Iterator[None]:
+    """Within a test not marked ``slow``, starting a process fails the test and says how to mark it."""
+    if item.get_closest_marker("slow") is not None:
+        yield
+        return
+    original = subprocess.Popen.__init__
+
+    def refuse(self: subprocess.Popen[Any], args: Any, *rest: Any, **options: Any) -> None:
+        raise RuntimeError(
+            f"{item.nodeid} starts a process ({args!r}): mark it @pytest.mark.slow, or add the fixture that "
+            "starts it to PROCESS_FIXTURES in tests/conftest.py; `pytest -m 'not slow'` starts none"
+        )
+
+    subprocess.Popen.__init__ = refuse  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        subprocess.Popen.__init__ = original  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _no_processes(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _no_processes(item):
+        return (yield)
 
 
 @pytest.fixture

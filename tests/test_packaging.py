@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 ROOT = Path(__file__).parent.parent
 HEAVY = ("starlette", "uvicorn", "httpx", "httpcore", "anyio", "hypothesis", "schemathesis", "requests", "trustme")
 

@@ -66,6 +66,7 @@ def test_bad_baseline_file(
     assert workspace.requests_served() == before
 
 
+@pytest.mark.slow
 def test_the_installed_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LABELF_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("LABELF_CLIENT_SECRET", CLIENT_SECRET)

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from labelf_testkit.live import SharedBudget
 
 _CHILD = """
@@ -25,6 +27,7 @@ print(allowed)
 """
 
 
+@pytest.mark.slow
 def test_processes_sharing_the_budget_file_send_at_most_the_cap() -> None:
     budget = SharedBudget.create(limit=10)
     children = [

@@ -17,6 +17,7 @@ def _certificates(path: str | Path) -> int:
     return Path(path).read_text().count("BEGIN CERTIFICATE")
 
 
+@pytest.mark.slow
 def test_tls_dir_can_be_reused(tmp_path: Path) -> None:
     folder = tmp_path / "certs"
     counts = []
@@ -33,6 +34,7 @@ def test_tls_dir_can_be_reused(tmp_path: Path) -> None:
     assert (folder / "server-key.pem").stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.slow
 def test_temporary_tls_dir_with_the_key_is_removed_at_exit(tmp_path: Path) -> None:
     served = start_served_mock(tmp_path, "--tls")
     assert served.ca_bundle is not None

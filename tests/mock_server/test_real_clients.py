@@ -181,6 +181,7 @@ def test_key_file_is_private(tls_mock: ServedMock) -> None:
     assert key.stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_stops_cleanly_on_signals(tmp_path: Path, stop_signal: signal.Signals) -> None:
     served = start_served_mock(tmp_path, "--client", "me:pa:ss", "--access-log")
@@ -196,6 +197,7 @@ def test_serve_stops_cleanly_on_signals(tmp_path: Path, stop_signal: signal.Sign
     assert '"POST /oauth2/token HTTP/1.1" 200' in output  # access log on
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_stops_even_while_a_client_has_sent_half_a_request(tmp_path: Path, stop_signal: signal.Signals) -> None:
     from urllib.parse import urlsplit
@@ -218,6 +220,7 @@ def test_serve_stops_even_while_a_client_has_sent_half_a_request(tmp_path: Path,
     assert "timeout graceful shutdown exceeded" in output
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_bad_config_naming_key_and_value(tmp_path: Path) -> None:
     config = tmp_path / "mock.toml"
     config.write_text("expires_in = 'soon'\n")

@@ -91,6 +91,7 @@ def run(tmp_path: Path, *command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_unittest_suite_uses_the_mock_without_pytest(tmp_path: Path) -> None:
     (tmp_path / "test_classify.py").write_text(UNITTEST_SUITE, encoding="utf-8")
     result = run(tmp_path, "-X", "importtime", "-m", "unittest", "-v", "test_classify")
@@ -100,6 +101,7 @@ def test_a_unittest_suite_uses_the_mock_without_pytest(tmp_path: Path) -> None:
     assert "pytest" not in imported and "_pytest" not in imported
 
 
+@pytest.mark.slow
 def test_the_unittest_suite_fails_when_the_answer_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "test_classify.py").write_text(UNITTEST_SUITE.replace('"billing": 0.9', '"billing": 0.8'), "utf-8")
     result = run(tmp_path, "-m", "unittest", "test_classify")
@@ -107,6 +109,7 @@ def test_the_unittest_suite_fails_when_the_answer_is_wrong(tmp_path: Path) -> No
     assert "FAIL: test_scripted_answer" in result.stderr and "0.8 != 0.9" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_script_uses_the_mock_over_a_socket(tmp_path: Path) -> None:
     (tmp_path / "script.py").write_text(SCRIPT, encoding="utf-8")
     result = run(tmp_path, "script.py")
