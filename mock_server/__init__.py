@@ -11,11 +11,27 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._connection_drop import DroppedConnection
     from .api_errors import ApiError
     from .app import MockApp, create_app
     from .clock import Clock, ManualClock, SystemClock
     from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
-    from .faults import DroppedConnection, Fault, FaultKind, FaultPlan
+    from .endpoints import (
+        API_PREFIX,
+        DISCOVERY_PATH,
+        ENDPOINTS,
+        FAULT_ROUTES,
+        JWKS_PATH,
+        OPENAPI_PATH,
+        REVOKE_PATH,
+        TOKEN_PATH,
+        Endpoint,
+        HostFamily,
+        endpoint_for,
+        fault_routes_of,
+        host_of,
+    )
+    from .faults import Fault, FaultKind, FaultPlan
     from .hosts import (
         AUTH_HOST,
         DEFAULT_LIVE_API_URL,
@@ -30,23 +46,8 @@ if TYPE_CHECKING:
     from .journal import Journal, JournalEntry
     from .matching import MatchArgs, RequestFacts, RequestMatch
     from .oauth_errors import OAuthError
+    from .openapi import openapi_document
     from .redaction import REDACTED, Redactor, fingerprint
-    from .routes import (
-        API_PREFIX,
-        DISCOVERY_PATH,
-        ENDPOINTS,
-        FAULT_ROUTES,
-        JWKS_PATH,
-        OPENAPI_PATH,
-        REVOKE_PATH,
-        TOKEN_PATH,
-        Endpoint,
-        HostFamily,
-        endpoint_for,
-        fault_routes_of,
-        host_of,
-        openapi_document,
-    )
     from .scripts import InferenceScript, ModelStatus, ScriptError, Scripts, SimilarityScript, TextMatcher
     from .server import ServerError, SocketServer, bind_socket
     from .state import MockState
@@ -64,21 +65,21 @@ _WHERE = {
     "AsyncInProcessTransport": ".inprocess",
     "InProcessTransport": ".inprocess",
     "requests_adapter": ".inprocess",
-    "API_PREFIX": ".routes",
+    "API_PREFIX": ".endpoints",
     "ApiError": ".api_errors",
     "ClientConfig": ".config",
     "Clock": ".clock",
     "ConfigError": ".config",
-    "DISCOVERY_PATH": ".routes",
-    "DroppedConnection": ".faults",
-    "ENDPOINTS": ".routes",
-    "Endpoint": ".routes",
-    "FAULT_ROUTES": ".routes",
-    "JWKS_PATH": ".routes",
+    "DISCOVERY_PATH": ".endpoints",
+    "DroppedConnection": "._connection_drop",
+    "ENDPOINTS": ".endpoints",
+    "Endpoint": ".endpoints",
+    "FAULT_ROUTES": ".endpoints",
+    "JWKS_PATH": ".endpoints",
     "Fault": ".faults",
     "FaultKind": ".faults",
     "FaultPlan": ".faults",
-    "HostFamily": ".routes",
+    "HostFamily": ".endpoints",
     "Journal": ".journal",
     "JournalEntry": ".journal",
     "LoopbackTLS": ".tls",
@@ -88,20 +89,20 @@ _WHERE = {
     "MockState": ".state",
     "ModelConfig": ".config",
     "OAuthError": ".oauth_errors",
-    "OPENAPI_PATH": ".routes",
+    "OPENAPI_PATH": ".endpoints",
     "REDACTED": ".redaction",
-    "REVOKE_PATH": ".routes",
+    "REVOKE_PATH": ".endpoints",
     "Redactor": ".redaction",
     "ServerError": ".server",
     "SocketServer": ".server",
     "SystemClock": ".clock",
-    "TOKEN_PATH": ".routes",
+    "TOKEN_PATH": ".endpoints",
     "bind_socket": ".server",
     "create_app": ".app",
-    "endpoint_for": ".routes",
-    "fault_routes_of": ".routes",
+    "endpoint_for": ".endpoints",
+    "fault_routes_of": ".endpoints",
     "fingerprint": ".redaction",
-    "host_of": ".routes",
+    "host_of": ".endpoints",
     "load_config": ".config",
     "MatchArgs": ".matching",
     "RequestFacts": ".matching",
@@ -113,7 +114,7 @@ _WHERE = {
     "SimilarityScript": ".scripts",
     "TextMatcher": ".scripts",
     "make_loopback_tls": ".tls",
-    "openapi_document": ".routes",
+    "openapi_document": ".openapi",
 }
 
 __all__ = [

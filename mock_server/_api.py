@@ -26,22 +26,18 @@ from ._forms import BodyTooLarge, read_body
 from ._generations import GENERATION_HEADER, generation_for, inference_body
 from ._gojson import go_json_text
 from ._models import filter_predictions
-from ._request_state import state_of
 from .api_errors import ApiError
 from .config import ModelConfig
+from .endpoints import MAX_TEXT_CHARS, MAX_TEXTS_PER_INFERENCE, MAX_TEXTS_PER_SIMILARITY
+from .state import MockState, state_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from .state import MockState
 
     Classifier = Callable[[ModelConfig, str, bool], list[dict[str, object]]]
 
 __all__ = ["inference_endpoint", "model_endpoint", "models_endpoint", "multi_inference_endpoint", "similarity_endpoint"]
 
-MAX_TEXTS_PER_INFERENCE = 8
-MAX_TEXTS_PER_SIMILARITY = 200
-MAX_TEXT_CHARS = 10_000
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
 from ._tokens import TokenRejected
-from .api_errors import ApiError
-
-if TYPE_CHECKING:
-    from .state import MockState
+from .api_errors import BEARER_CHALLENGE, ApiError
+from .state import MockState
 
 __all__ = ["BEARER_CHALLENGE", "Caller", "authenticate_bearer", "require_model_access"]
 
@@ -36,8 +33,6 @@ class Caller:
     role: str
 
 
-#: The challenge of every 401 the API sends (RFC 6750 §3); the realm value is the mock's choice.
-BEARER_CHALLENGE = 'Bearer realm="labelf"'
 _MISSING = (
     "Missing or invalid API key. Check your Authorization header."  # Labelf's developer docs, /errors: the 401 text
 )

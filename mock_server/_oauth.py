@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +16,6 @@ from starlette.types import Receive, Scope, Send
 
 from ._client_auth import authenticate_client, try_authenticate_client
 from ._forms import BodyTooLarge, Form, parse_form, receive_body
-from ._request_state import state_of
 from .config import HYDRA_GRANT_TYPES, ClientConfig
 from .oauth_errors import (
     HYDRA_JSON,
@@ -28,9 +26,7 @@ from .oauth_errors import (
     invalid_scope,
     unauthorized_client,
 )
-
-if TYPE_CHECKING:
-    from .state import MockState
+from .state import MockState, state_of
 
 __all__ = [
     "discovery_endpoint",

@@ -12,7 +12,10 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-__all__ = ["ApiError", "api_error_response", "new_request_id"]
+__all__ = ["BEARER_CHALLENGE", "ApiError", "api_error_response", "new_request_id"]
+
+#: The challenge of every 401 the API sends (RFC 6750 §3); the realm value is the mock's choice.
+BEARER_CHALLENGE = 'Bearer realm="labelf"'
 
 
 def new_request_id() -> str:

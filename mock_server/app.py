@@ -1,16 +1,16 @@
 """``create_app(config)``: one Starlette app serving the auth host and the API host.
 
-The stack, outermost first: :class:`~.journal.JournalMiddleware` (records every answer, faults included) →
-:class:`~.faults.FaultMiddleware` (planned faults) → :class:`FastRoutes` (the table's plain-ASGI routes) →
-:class:`ServerErrorAsJson` (any exception becomes the host's 500 body) → Starlette's ``ExceptionMiddleware``
-(one handler per error family) → Starlette's router over the route table of :mod:`.routes`.  Middleware added
+The stack, outermost first: :class:`~.middleware.journal.JournalMiddleware` (records every answer, faults
+included) → :class:`~.middleware.faults.FaultMiddleware` (planned faults) → :class:`FastRoutes` (the table's
+plain-ASGI routes) → :class:`~.middleware.server_errors.ServerErrorAsJson` (any exception becomes the host's 500
+body) → Starlette's ``ExceptionMiddleware`` (one handler per error family) → Starlette's router over the
+endpoint table, bound to its handlers in :mod:`.routes`.  Middleware added
 to the app goes outside the journal; Starlette's ``ServerErrorMiddleware`` is left out (see
 :meth:`MockApp.build_middleware_stack`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from inspect import isawaitable
 from typing import Any
@@ -21,22 +21,21 @@ from starlette.middleware import Middleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
-from starlette.types import ASGIApp, HTTPExceptionHandler, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, HTTPExceptionHandler, Receive, Scope, Send
 
 from ._oauth import method_not_allowed
 from .api_errors import ApiError, api_error_response
 from .clock import Clock
 from .config import MockConfig
-from .faults import RAW_SEND, FaultMiddleware
-from .journal import JournalMiddleware
-from .oauth_errors import OAuthError, oauth_error_response, server_error
-from .routes import ENDPOINTS, endpoint_for, host_of
+from .endpoints import ENDPOINTS, RAW_SEND, endpoint_for, host_of
+from .middleware.faults import FaultMiddleware
+from .middleware.journal import JournalMiddleware
+from .middleware.server_errors import ServerErrorAsJson
+from .oauth_errors import OAuthError, oauth_error_response
+from .routes import FAST, table_router
 from .state import MockState
 
-__all__ = ["FastRoutes", "MockApp", "ServerErrorAsJson", "create_app"]
-
-_log = logging.getLogger("labelf_testkit.mock_server")
+__all__ = ["FastRoutes", "MockApp", "create_app"]
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
@@ -55,48 +54,6 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return Response(text, exc.status_code, headers={**(exc.headers or {}), "content-type": "text/plain; charset=utf-8"})
 
 
-def _unexpected(path: str) -> Response:
-    if host_of(path) == "api":
-        return ApiError(500, "INTERNAL_ERROR", "The server encountered an unexpected error.").response()
-    return server_error().response()
-
-
-class ServerErrorAsJson:
-    """Any exception that escapes a handler becomes the host's 500 body, never a traceback.
-
-    Starlette's own ``ServerErrorMiddleware`` re-raises after answering, which would crash in-process
-    clients; a mock must keep answering.  The exception is logged, not swallowed silently.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracking)
-        except ClientDisconnect:
-            return  # the client went away mid-request: nobody to answer, and not the server's error
-        except Exception:
-            _log.exception("unexpected error while serving %s %s", scope.get("method"), scope.get("path"))
-            if started:
-                raise
-            await _unexpected(scope.get("path", ""))(scope, receive, send)
-
-
-def _table_router() -> Router:
-    return Router([Route(e.path, e.handler, methods=list(e.methods), name=e.name) for e in ENDPOINTS])
-
-
 def _handler_for(handlers: Mapping[Any, HTTPExceptionHandler], exc: Exception) -> HTTPExceptionHandler | None:
     # ExceptionMiddleware's lookup: a status handler for an HTTPException, else the nearest class in the MRO.
     # 500 and Exception are not its to handle (Starlette gives them to ServerErrorMiddleware); here they fall
@@ -107,7 +64,7 @@ def _handler_for(handlers: Mapping[Any, HTTPExceptionHandler], exc: Exception) -
 
 
 class FastRoutes:
-    """The route table's fast methods (``Endpoint.fast``), dispatched by exact path in front of Starlette's
+    """The fast methods of :data:`~.routes.FAST`, dispatched by exact path in front of Starlette's
     ``ExceptionMiddleware`` and router, which serve everything else.
 
     The token endpoint is what suites and load tests hammer, and those two layers were a fifth of its app time
@@ -120,7 +77,7 @@ class FastRoutes:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._fast = {(e.fast[0], e.path): e.fast[1] for e in ENDPOINTS if e.fast is not None}
+        self._fast = {(FAST[e.name][0], e.path): FAST[e.name][1] for e in ENDPOINTS if e.name in FAST}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a fast route, or hand the request on."""
@@ -204,6 +161,6 @@ def create_app(config: MockConfig | None = None, *, clock: Clock | None = None) 
             HTTPException: _http_error,
         },
     )
-    app.router = _table_router()
+    app.router = table_router()
     app.mock = app.state.mock = state
     return app

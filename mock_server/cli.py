@@ -28,7 +28,7 @@ from .config import (
     parse_client_spec,
 )
 from .drift.command import COMMANDS, add_commands
-from .routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH
+from .endpoints import API_PREFIX, REVOKE_PATH, TOKEN_PATH
 from .server import STOP_GRACE_SECONDS, bind_socket, cancellable
 from .tls import LoopbackTLS, make_loopback_tls
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from starlette.types import ASGIApp
 
-from .faults import DroppedConnection
+from ._connection_drop import DroppedConnection
 
 __all__ = ["AsyncInProcessTransport", "InProcessTransport", "requests_adapter"]
 

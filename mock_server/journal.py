@@ -1,4 +1,6 @@
-"""A bounded record of every request the mock received; everything it shows is redacted.
+"""A bounded record of every request the mock received, as data; everything it shows is redacted.
+
+The journal middleware (:mod:`~labelf_testkit.mock_server.middleware.journal`) records into it.
 
 Recording is the hot path, so an entry keeps the raw request privately (never in ``repr``, never compared)
 and builds its public, redacted views on first use: client secrets, ``token=`` values and Basic credentials
@@ -9,23 +11,18 @@ enough to assert "every API call carried the newest token" without a token reach
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any, ClassVar
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from .faults import BEFORE_DROP
+from .endpoints import TOKEN_PATH
 from .redaction import fingerprint, redact_form, redact_headers, redact_query
-from .routes import TOKEN_PATH
 
-__all__ = ["Journal", "JournalEntry", "JournalMiddleware"]
+__all__ = ["CAPTURE_LIMIT", "Journal", "JournalEntry", "issued_token_of"]
 
-_log = logging.getLogger("labelf_testkit.mock_server.journal")
 #: An entry keeps at most this much of the request's headers and, separately, of its body, so a full journal
 #: (1,000 entries) stays near 32 MiB whatever clients send.
 CAPTURE_LIMIT = 16 * 1024
@@ -96,7 +93,7 @@ class JournalEntry:
     @cached_property
     def issued_token(self) -> str | None:
         """Fingerprint of the access token this response issued, if it issued one."""
-        return _issued(self.path, self.status, self._raw_answer)
+        return issued_token_of(self.path, self.status, self._raw_answer)
 
     def json(self) -> Any:
         """The request body parsed as JSON (``None`` if it is not JSON)."""
@@ -169,7 +166,8 @@ def _entry(item: JournalEntry | _Raw) -> JournalEntry:
     return entry
 
 
-def _issued(path: str, status: int | None, body: bytes) -> str | None:
+def issued_token_of(path: str, status: int | None, body: bytes) -> str | None:
+    """Fingerprint of the access token a token endpoint answer ``body`` issued, if it issued one."""
     if path != TOKEN_PATH or status != 200:
         return None
     try:
@@ -177,145 +175,3 @@ def _issued(path: str, status: int | None, body: bytes) -> str | None:
     except (ValueError, AttributeError):
         return None
     return fingerprint(token) if isinstance(token, str) else None
-
-
-class JournalMiddleware:
-    """Records each HTTP request into ``journal`` once it has been answered (or dropped)."""
-
-    def __init__(self, app: ASGIApp, journal: Journal, now: Callable[[], float]) -> None:
-        self.app = app
-        self.journal = journal
-        self.now = now
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        recorder = _Recorder(self, scope, receive, send)
-        # A fault that drops the connection calls this first, so the drop is recorded too.
-        extensions = scope.setdefault("extensions", {})
-        extensions[BEFORE_DROP] = recorder.record
-        try:
-            await self.app(scope, recorder.receive, recorder.send)
-        finally:
-            recorder.record()  # a crash never sent a final body
-            extensions.pop(BEFORE_DROP, None)  # the recorder holds the scope: no cycle left for the collector
-
-    def record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
-        """Append the entry for one answered request (if it still belongs to the current test)."""
-        headers, headers_cut = _header_prefix(scope["headers"])
-        query = scope.get("query_string", b"")
-        self.journal.append(
-            (
-                scope["method"],
-                scope["path"],
-                status,
-                self.now(),
-                scope.get("state", {}).get("labelf_fault"),
-                headers_cut or len(body) > CAPTURE_LIMIT or len(query) > CAPTURE_LIMIT,
-                headers,
-                query[:CAPTURE_LIMIT],
-                body[:CAPTURE_LIMIT],
-                response_body[:CAPTURE_LIMIT],
-            ),
-            epoch,
-        )
-
-
-class _Recorder:
-    """One request on its way through the app: what it sent and what it got (one object, no closures: this
-    sits on every request's path)."""
-
-    __slots__ = (
-        "_answer",
-        "_body",
-        "_done",
-        "_keep_answer",
-        "_middleware",
-        "_read",
-        "_receive",
-        "_scope",
-        "_send",
-        "_start",
-        "_status",
-        "epoch",
-    )
-
-    def __init__(self, middleware: JournalMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
-        self._middleware, self._scope, self._receive, self._send = middleware, scope, receive, send
-        self.epoch = middleware.journal.epoch
-        self._body = b""
-        self._answer = b""
-        self._keep_answer = scope["path"] == TOKEN_PATH  # the issued token's fingerprint comes from it
-        self._status: int | None = None
-        self._start: Message | None = None
-        self._read = self._done = False
-
-    async def receive(self) -> Message:
-        """The app's ``receive``: keeps up to the capture limit (and one byte more, to tell it was cut)."""
-        message = await self._receive()
-        if message["type"] == "http.request":
-            if len(self._body) <= CAPTURE_LIMIT and (chunk := message.get("body", b"")):
-                self._body += chunk[: CAPTURE_LIMIT + 1 - len(self._body)]
-            self._read = not message.get("more_body", False)
-        else:
-            self._read = True
-        return message
-
-    async def send(self, message: Message) -> None:
-        """The app's ``send``: records the request once its answer is complete, before the client sees it."""
-        kind = message["type"]
-        if kind == "http.response.start":
-            self._status = message["status"]
-            # Held back until the body: a client that reads only the status line must not see it before the
-            # request is recorded.
-            self._start = message
-            return
-        if kind == "http.response.body":
-            if self._keep_answer:
-                self._answer += message.get("body", b"")
-            if not message.get("more_body", False):
-                # An answer given before the body was read (a 401 from the API, say): the entry still shows
-                # what the client sent, up to the limit.
-                if not self._read and _declares_small_body(self._scope):
-                    while not self._read:
-                        await self.receive()
-                self.record()
-            if self._start is not None:
-                start, self._start = self._start, None
-                await self._send(start)
-        await self._send(message)
-
-    def record(self) -> None:
-        """Record the request once (on its final body, on a drop, or after a crash)."""
-        if self._done:
-            return
-        self._done = True
-        try:
-            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch)
-        except Exception:  # the journal must never turn an answer into an error
-            _log.exception("could not record %s %s in the journal", self._scope["method"], self._scope["path"])
-
-
-def _declares_small_body(scope: Scope) -> bool:
-    # Read what the app left unread only when it is small: a partial read of a large body makes the server close
-    # the connection on a client still sending, where leaving it unread lets the server drain it.
-    declared = dict(scope["headers"]).get(b"content-length", b"")
-    return declared.isdigit() and int(declared) <= CAPTURE_LIMIT
-
-
-def _header_prefix(headers: list[tuple[bytes, bytes]]) -> tuple[list[tuple[bytes, bytes]], bool]:
-    """The headers up to :data:`CAPTURE_LIMIT` bytes of names and values, and whether any were cut."""
-    size = 0
-    for name, value in headers:  # a plain loop: the fastest sum here, and every request pays it
-        size += len(name) + len(value)
-    if size <= CAPTURE_LIMIT:
-        return headers, False  # the usual case: keep the server's list as it is
-    kept: list[tuple[bytes, bytes]] = []
-    room = CAPTURE_LIMIT
-    for name, value in headers:
-        if len(name) >= room:
-            break
-        kept.append((name, value[: room - len(name)]))
-        room -= len(name) + len(kept[-1][1])
-    return kept, True

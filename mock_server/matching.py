@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 from urllib.parse import parse_qs
 
-from .routes import ENDPOINTS, endpoint_for
+from .endpoints import endpoint_for, endpoint_named
 
 __all__ = ["NOT_JSON", "MatchArgs", "RequestFacts", "RequestMatch"]
 
@@ -41,7 +41,7 @@ class _Absent:
 
 NOT_JSON = _Absent("(not JSON)")
 _UNREAD = _Absent("(body not read)")
-_MULTI_MODEL_PATH = next(e.path for e in ENDPOINTS if e.name == "multi_inference")
+_MULTI_MODEL_PATH = endpoint_named("multi_inference").path
 
 
 class MatchArgs(TypedDict, total=False):

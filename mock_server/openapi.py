@@ -1,5 +1,5 @@
-"""The OpenAPI 3.1 operations of every endpoint; :func:`~.routes.openapi_document` assembles them from the
-route table and the mock serves the document at ``/openapi.json``.
+"""The OpenAPI 3.1 operations of every endpoint; :func:`openapi_document` assembles them in the order of the
+endpoint table (:mod:`.endpoints`) and :func:`openapi_endpoint` serves the document at ``/openapi.json``.
 
 One contract, three consumers: the mock serves it, the contract suite's schemathesis checks generate from it,
 the README points at it.  Response schemas allow extra members (RFC 6749 §5.1: clients ignore unknown names) and
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._api import MAX_TEXT_CHARS, MAX_TEXTS_PER_INFERENCE
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .endpoints import ENDPOINTS, MAX_TEXT_CHARS, MAX_TEXTS_PER_INFERENCE
 
 __all__ = [
     "GET_MODEL",
@@ -18,10 +21,13 @@ __all__ = [
     "JWKS",
     "LIST_MODELS",
     "MULTI_INFERENCE",
+    "OPERATIONS",
     "REVOKE",
     "SIMILARITY",
     "TOKEN",
     "document",
+    "openapi_document",
+    "openapi_endpoint",
 ]
 
 _OAUTH_ERROR = {
@@ -296,3 +302,28 @@ def document(paths: dict[str, dict[str, Any]], base_url: str) -> dict[str, Any]:
             }
         },
     }
+
+
+#: Each documented endpoint's operations, by endpoint name (:data:`~.endpoints.ENDPOINTS`); discovery and the
+#: document itself are served but not described.
+OPERATIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "token": {"post": TOKEN},
+    "revoke": {"post": REVOKE},
+    "jwks": {"get": JWKS},
+    "models": {"get": LIST_MODELS},
+    "multi_inference": {"post": MULTI_INFERENCE},
+    "model": {"get": GET_MODEL},
+    "inference": {"post": INFERENCE},
+    "similarity": {"post": SIMILARITY},
+}
+
+
+def openapi_document(base_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every described endpoint, in table order, with ``servers`` at ``base_url``."""
+    paths = {e.path: dict(OPERATIONS[e.name]) for e in ENDPOINTS if e.name in OPERATIONS}
+    return document(paths, base_url)
+
+
+async def openapi_endpoint(request: Request) -> Response:
+    """``GET /openapi.json``: the document, with ``servers`` at the URL the request came to."""
+    return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))

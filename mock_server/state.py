@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
+from starlette.requests import Request
+
 from ._tokens import TokenMinter
 from .clock import Clock, ManualClock
 from .config import ClientConfig, MockConfig
@@ -16,7 +18,7 @@ from .scripts import Scripts
 #: Discovery's issuer, and a JWT's ``iss``, when the mock is reached in-process (no served URL).
 IN_PROCESS_ISSUER = DEFAULT_LIVE_AUTH_URL
 
-__all__ = ["MockState"]
+__all__ = ["MockState", "state_of"]
 
 
 class MockState:
@@ -112,3 +114,9 @@ class MockState:
         self.journal.clear()
         self.expires_in_override = None
         self.quota_used = 0
+
+
+def state_of(request: Request) -> MockState:
+    """The :class:`MockState` of the app serving ``request`` (``app.mock``)."""
+    state: MockState = request.app.mock
+    return state

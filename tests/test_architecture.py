@@ -40,6 +40,7 @@ def test_relative_imports_resolve_to_the_installed_names() -> None:
     resolved = dict(_imports(ROOT / "labelf_testkit" / "handle.py"))
     assert "labelf_testkit.mock_server" in resolved
     assert "labelf_testkit.mock_server.routes" in dict(_imports(ROOT / "mock_server" / "app.py"))
+    assert "labelf_testkit.mock_server.middleware.faults" in dict(_imports(ROOT / "mock_server" / "app.py"))
 
 
 @pytest.mark.parametrize("path", _modules("labelf_testkit") + _modules("contract_tests"), ids=lambda p: p.name)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
-from ..routes import API_PREFIX, REVOKE_PATH, TOKEN_PATH, HostFamily, host_of
+from ..endpoints import API_PREFIX, REVOKE_PATH, TOKEN_PATH, HostFamily, host_of
 
 __all__ = ["CASES", "Case", "Inputs", "fidelity_row", "revoke_request", "token_request"]
 

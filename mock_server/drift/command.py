@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ..endpoints import REVOKE_PATH, TOKEN_PATH
 from ..hosts import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 from ..redaction import Redactor
-from ..routes import REVOKE_PATH, TOKEN_PATH
 from .baseline import Baseline, classify
 from .cases import revoke_request, token_request
 from .live import DEFAULT_MAX_REQUESTS, DriftError, LiveCap, LiveService, credentials_from_env, live_url

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..endpoints import API_PREFIX
 from ..hosts import LOOPBACK_HOSTS, normalize_host
-from ..routes import API_PREFIX
 from .compare import Answer
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "DriftError", "LiveCap", "LiveService", "credentials_from_env", "live_url"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError, config_from_mapping
-from ..routes import API_PREFIX
+from ..endpoints import API_PREFIX
 from .compare import Answer
 from .live import DriftError, LiveService
 

@@ -25,6 +25,8 @@ from labelf_testkit.mock_server import (
     host_of,
     openapi_document,
 )
+from labelf_testkit.mock_server.openapi import OPERATIONS
+from labelf_testkit.mock_server.routes import HANDLERS
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -64,8 +66,13 @@ def test_route_names_are_the_tables_plus_the_groups() -> None:
 
 def test_the_openapi_document_lists_the_table() -> None:
     document = openapi_document("http://mock.test")
-    expected = {e.path: {method for method in e.operations} for e in ENDPOINTS if e.operations}
+    expected = {e.path: set(OPERATIONS[e.name]) for e in ENDPOINTS if e.name in OPERATIONS}
     assert {path: set(item) for path, item in document["paths"].items()} == expected
+
+
+def test_the_app_binds_every_endpoint_of_the_table_to_a_handler() -> None:
+    assert set(HANDLERS) == {e.name for e in ENDPOINTS}
+    assert set(OPERATIONS) <= set(HANDLERS)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from labelf_testkit.mock_server import (
     RequestMatch,
     create_app,
 )
-from labelf_testkit.mock_server.faults import FaultMiddleware
+from labelf_testkit.mock_server.middleware.faults import FaultMiddleware
 
 
 def infer(api: httpx.Client, texts: list[str], model: str = "2", **extra: object) -> httpx.Response:
