@@ -6,6 +6,8 @@ Error bodies are rendered by the host's own error types (:class:`~..oauth_errors
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.responses import Response
 
 from ..api_errors import BEARER_CHALLENGE, ApiError
@@ -37,7 +39,10 @@ _TEMPORARILY_UNAVAILABLE = (
 #: The start of a success body, cut short: what ``malformed_json`` answers.
 _TRUNCATED = {"auth": b'{"access_token": "ory_at_trunc', "api": b'[{"text": "trunc'}
 #: The body each answering kind sends instead of the host's error body (unless the fault gives its own).
-_BODIES = {"malformed_json": lambda path: _TRUNCATED[host_of(path)], "empty_body": lambda path: b""}
+_BODIES: dict[str, Callable[[str], bytes]] = {
+    "malformed_json": lambda path: _TRUNCATED[host_of(path)],
+    "empty_body": lambda path: b"",
+}
 
 
 def fault_response(fault: Fault, path: str) -> Response:
