@@ -11,9 +11,13 @@ the contract suite is :mod:`labelf_testkit.contract_tests`.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+try:  # the version is written once, in pyproject.toml; installed metadata carries it here
+    __version__ = importlib.metadata.version("labelf-testkit")
+except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"
 
 if TYPE_CHECKING:
     from .handle import Credentials, LabelfMock, UnusedFaultsError

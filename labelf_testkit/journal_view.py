@@ -19,7 +19,7 @@ from .mock_server import (
 
 __all__ = ["JournalView", "listing", "match_entry"]
 
-_README = "the labelf-testkit README, section 'The journal'"
+_README = "the labelf-testkit docs, 'The journal' (docs/guide/journal.md)"
 _BODY_SHOWN = 300
 
 

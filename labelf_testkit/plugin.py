@@ -318,7 +318,7 @@ def _checked_config(config: object) -> MockConfig:
     if not isinstance(config, MockConfig):
         raise TypeError(
             f"The labelf_config fixture returned {type(config).__name__}, not a MockConfig. Return "
-            "labelf_testkit.mock_server.MockConfig(...) or load_config(path) (see the README's Fixtures section)."
+            "labelf_testkit.mock_server.MockConfig(...) or load_config(path) (see docs/guide/fixtures.md)."
         )
     return config
 

@@ -15,7 +15,7 @@ from .mock_server import Fault, FaultPlan, Journal, JournalEntry, MatchArgs, Moc
 
 __all__ = ["RouteFaults", "TokenFaults", "describe_unused"]
 
-_README = "the labelf-testkit README, section 'Call counts'"
+_README = "the labelf-testkit docs, 'Call counts' (docs/guide/call-counts.md)"
 
 
 def _body(body: bytes | str | dict[str, object] | list[object] | None) -> bytes | None:

@@ -5,7 +5,7 @@ Sources: Labelf's help centre ("Single model inference", "Multi model inference"
 Order of checks on every call: bearer authentication (401), the model (404, or 400 when archived), then
 the body (415, 400).  Documented limits: 8 texts per inference call, 200 texts per similarity call (both
 sets together), 10,000 characters per text.  The mock's own limit: a multi-model call names at most as many
-models as the workspace has (the README's fidelity table).
+models as the workspace has (the Fidelity table, docs/fidelity.md).
 
 JSON bodies are decoded as Go's ``encoding/json`` decodes them: invalid UTF-8 and lone UTF-16 surrogates
 (``"\\ud800"``) become U+FFFD instead of an error, so every text the mock echoes can be written back.

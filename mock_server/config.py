@@ -357,8 +357,8 @@ def _read_file(path: Path) -> Mapping[str, Any]:
     if suffix not in {".json", ".toml", ""}:
         raise ConfigError(
             f"Config file {str(path)!r} is neither TOML nor JSON (its name ends in {path.suffix!r}). "
-            "Write the configuration as TOML (.toml) or JSON (.json); the README's Configuration section "
-            "has an example."
+            "Write the configuration as TOML (.toml) or JSON (.json); the labelf-testkit docs' "
+            "Configuration reference (docs/reference/config.md) has an example."
         )
     try:
         loaded = json.loads(text) if suffix == ".json" else tomllib.loads(text)

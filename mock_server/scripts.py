@@ -5,7 +5,7 @@ Scripts change only what an endpoint computes; everything before it (faults, bea
 model lookup, body validation and limits) runs as for any request, so a scripted 200 never bypasses a
 planned 429 or a 401.  Anything no script matches keeps the deterministic answer of :mod:`._models`.
 
-Rules, written once here and in the README:
+Rules, written once here and in the docs (docs/guide/scripting.md):
 
 - A text matches a script when it equals a given string, when a given compiled pattern ``search``\\ es it,
   or when a given callable returns true for it.  The most recently added matching script wins, so a test can

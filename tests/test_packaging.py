@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tarfile
 import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -22,9 +23,17 @@ HEAVY = ("starlette", "uvicorn", "httpx", "httpcore", "anyio", "hypothesis", "sc
 def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The sdist and the wheel, built from a copy of the source (``python -m build``)."""
     source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
-    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+    for name in (
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "MANIFEST.in",
+        "CHANGELOG.md",
+        "CONTRIBUTING.md",
+        "mkdocs.yml",
+    ):
         shutil.copy(ROOT / name, source)
-    for folder in ("labelf_testkit", "mock_server", "contract_tests", "tests", "bench"):
+    for folder in ("labelf_testkit", "mock_server", "contract_tests", "tests", "bench", "docs"):
         shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(source)],
@@ -62,6 +71,16 @@ def test_the_sdist_ships_no_tests_it_cannot_run(dists: tuple[Path, Path]) -> Non
         parts = {Path(member).parts[1] for member in sdist.getnames() if len(Path(member).parts) > 1}
     assert "tests" not in parts and "bench" not in parts
     assert {"LICENSE", "README.md", "pyproject.toml", "mock_server", "labelf_testkit", "contract_tests"} <= parts
+    assert {"CHANGELOG.md", "CONTRIBUTING.md", "docs"} <= parts  # what the README links to
+
+
+def test_both_dists_carry_the_version_written_in_pyproject(dists: tuple[Path, Path]) -> None:
+    written = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    sdist, wheel = dists
+    assert sdist.name == f"labelf_testkit-{written}.tar.gz"
+    assert wheel.name.startswith(f"labelf_testkit-{written}-")
+    metadata = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    assert f"\nVersion: {written}\n" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
 def _imported_after(code: str) -> set[str]:

@@ -78,7 +78,7 @@ class Baseline:
             if not f.noise
         ]
         document = {
-            "about": "Findings of `labelf-mock drift` accepted until a date; see the README's 'Drift sentinel'.",
+            "about": "Findings of `labelf-mock drift` accepted until a date; see docs/drift.md.",
             "accepted": accepted,
         }
         Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -5,7 +5,7 @@ same live-safety rules: unknown clients are random ``labelf-drift-…`` ids that
 wrong secret for the real client id is sent once per run, never repeated.  Then each ``/v2`` endpoint with a
 valid and an invalid body, and last the revocation of the run's token and one call with it.
 
-Each case names the row of the README's Fidelity table its findings touch.
+Each case names the row of the Fidelity table (docs/fidelity.md) its findings touch.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _GRANT = "grant_type=client_credentials"
 
 
 class Rows:
-    """Rows of the README's Fidelity table (its first column, shortened), as findings cite them."""
+    """Rows of the Fidelity table (docs/fidelity.md) (its first column, shortened), as findings cite them."""
 
     SUCCESS_HEADERS = (
         "Success: 200, Cache-Control: no-store, Pragma: no-cache, Content-Type: application/json;charset=UTF-8"

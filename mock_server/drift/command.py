@@ -27,7 +27,7 @@ from .snapshot import PLACEHOLDER_SECRET, build, read_models, render, token_of
 
 __all__ = ["COMMANDS", "add_commands"]
 
-_README = "see the README, 'Drift sentinel'"
+_README = "see the labelf-testkit docs, 'Drift sentinel' (docs/drift.md)"
 
 
 def _count(minimum: int) -> Any:

@@ -29,7 +29,8 @@ _ADVICE = """## What to do with a finding
   `labelf-mock snapshot --out labelf-mock.toml` rewrites it from the live service — and rerun.
 - **The mock copies Labelf wrongly** (a header, an error text, a status, a body shape): open an issue for
   labelf-testkit with the finding's kind, location, request and fidelity row, and the live and mock values from
-  this report (they are redacted).  The fidelity row names the behaviour in the README's Fidelity table.
+  this report (they are redacted).  The fidelity row names the behaviour in the
+  Fidelity table of labelf-testkit's docs/fidelity.md.
 - **You accept it for now**: `labelf-mock drift --update-baseline drift-baseline.json --baseline-days 30`, then
   run with `--baseline drift-baseline.json`; the entry expires after the date and the finding comes back.
 """
