@@ -117,7 +117,7 @@ class LabelfMock:
         return RouteFaults(self.app.mock.faults, name_or_path, self.app.mock.journal)
 
     def model(self, model_id: str | int) -> ModelScript:
-        """Script one configured model for this test: ``answer(texts, scores)``, ``archive()``, ``remove()``."""
+        """Script one configured model for this test: ``answer()``, ``archive()``, ``train()``, ``remove()``."""
         return ModelScript(self.app.mock.scripts, model_id)
 
     def similarity_score(

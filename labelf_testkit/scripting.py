@@ -15,7 +15,7 @@ __all__ = ["ModelScript"]
 
 
 class ModelScript:
-    """One configured model as this test wants it: scripted scores for chosen texts, archived or missing.
+    """One configured model as this test wants it: scripted scores for chosen texts, archived, training or missing.
 
     Made by ``labelf_mock.model(model_id)``, which fails at once (listing the configured models) for a model
     the mock does not have.  Everything is undone when the test ends.
@@ -58,12 +58,18 @@ class ModelScript:
         """Archive the model for this test: inference answers 400 "Model is archived"; listings say archived."""
         self._scripts.set_status(self.model_id, "archived")
 
+    def train(self) -> None:
+        """Put the model in training for this test: inference (single and multi-model) answers 409
+        ``MODEL_TRAINING``, as for a model configured with ``status="training"``; listings say ``training``.
+        It stays in training until :meth:`restore` or the end of the test."""
+        self._scripts.set_status(self.model_id, "training")
+
     def remove(self) -> None:
         """Remove the model for this test: every call naming it answers 404 and listings leave it out."""
         self._scripts.set_status(self.model_id, "missing")
 
     def restore(self) -> None:
-        """Back to the configured model (scripted answers stay)."""
+        """Back to the model as configured (its configured status; scripted answers stay)."""
         self._scripts.set_status(self.model_id, "configured")
 
     def __repr__(self) -> str:

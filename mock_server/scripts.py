@@ -1,5 +1,5 @@
 """Answers a test scripts on top of the deterministic models: chosen scores for chosen texts, chosen
-similarities for chosen pairs, and models made archived or missing for one test.
+similarities for chosen pairs, and models made archived, training or missing for one test.
 
 Scripts change only what an endpoint computes; everything before it (faults, bearer authentication, the
 model lookup, body validation and limits) runs as for any request, so a scripted 200 never bypasses a
@@ -11,8 +11,9 @@ Rules, written once here and in the docs (docs/guide/scripting.md):
   or when a given callable returns true for it.  The most recently added matching script wins, so a test can
   override a broad script with a narrower one.
 - Scores name labels of the model, each in [0, 1], together at most 1.  Labels not named share what is left
-  equally (so a text's scores still sum to 1, as the model's do); when every label is named, the scores are
-  returned as given.  ``max_predictions`` and ``label_filter`` apply to scripted answers as to any other.
+  equally (so a text's scores still sum to 1, as the model's do), worked out in decimal so that a share a test
+  writes as a decimal compares equal (:func:`_share`); when every label is named, the scores are returned as
+  given.  ``max_predictions`` and ``label_filter`` apply to scripted answers as to any other.
 - A scripted similarity replaces the score of one (compare, base) pair, which is then ranked among the
   others; ``top_n`` applies as usual.
 """
@@ -23,8 +24,9 @@ import dataclasses
 import math
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from typing import Any, Literal, TypeAlias
 
 from ._models import classify, similarity
@@ -35,8 +37,9 @@ __all__ = ["InferenceScript", "ModelStatus", "ScriptError", "Scripts", "Similari
 
 #: What picks texts: the exact text, a compiled pattern (``re.search``), or a predicate.
 TextMatcher: TypeAlias = "str | re.Pattern[str] | Callable[[str], bool]"
-#: A model's state for one test: as configured, archived (inference answers 400) or missing (404).
-ModelStatus = Literal["configured", "archived", "missing"]
+#: A model's state for one test: as configured, archived (inference answers 400), training (409) or missing (404).
+ModelStatus = Literal["configured", "archived", "training", "missing"]
+_MODEL_STATUSES: tuple[ModelStatus, ...] = ("configured", "archived", "training", "missing")
 Predictions = list[dict[str, object]]
 
 
@@ -199,7 +202,9 @@ class Scripts:
         return script
 
     def set_status(self, model_id: str | int, status: ModelStatus) -> None:
-        """Make a configured model archived or missing for this test, or back as configured."""
+        """Make a configured model archived, training or missing for this test, or back as configured."""
+        if status not in _MODEL_STATUSES:
+            raise ScriptError(f"Unknown model status {status!r}: use one of {', '.join(_MODEL_STATUSES)}.")
         model = self.configured_model(model_id)
         with self._lock:
             if status == "configured":
@@ -222,12 +227,12 @@ class Scripts:
     # --- what the endpoints ask ------------------------------------------------------------------------------
 
     def model(self, model_id: str) -> ModelConfig | None:
-        """The model as this test sees it: ``None`` when missing, with ``status="archived"`` when archived."""
+        """The model as this test sees it: ``None`` when missing, else with the status the test gave it."""
         model = self.config.model(model_id)
         status = self._status.get(model.model_id) if model is not None else None
         if model is None or status == "missing":
             return None
-        return dataclasses.replace(model, status="archived") if status == "archived" else model
+        return model if status is None else dataclasses.replace(model, status=status)
 
     def models(self) -> list[ModelConfig]:
         """Every model this test sees, in configured order."""
@@ -291,6 +296,21 @@ def _check_times(times: object) -> int | None:
     return times
 
 
+def _share(given: Iterable[float], count: int) -> float:
+    """What each of ``count`` unnamed labels gets: (1 - the given scores) / ``count``, worked out in decimal on
+    the scores as written (their shortest ``repr``) and rounded once to the nearest float.
+
+    So 0.9 given leaves each of four labels exactly ``0.025`` (float arithmetic says 0.024999999999999994), and
+    an uneven share is the float nearest the exact one (0.1 over three labels equals Python's ``0.1 / 3``).
+    The real service answers full float64 scores (the official client's example similarity is
+    0.9277236631938389), so the share keeps that precision rather than being cut to a few decimals.
+    """
+    with localcontext() as context:
+        context.prec = 34  # far beyond a float's 17 significant digits: the final float() is the one rounding
+        left = Decimal(1) - sum((Decimal(repr(score)) for score in given), Decimal(0))
+        return max(0.0, float(left / count))
+
+
 def _full_predictions(model: ModelConfig, scores: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
     """Every label of ``model`` with its score: the given ones, the rest sharing what is left equally."""
     if not isinstance(scores, Mapping) or not scores:
@@ -308,6 +328,6 @@ def _full_predictions(model: ModelConfig, scores: Mapping[str, float]) -> tuple[
             f"{_describe_model(model)}."
         )
     rest = [label for label in model.labels if label not in given]
-    share = max(0.0, 1.0 - total) / len(rest) if rest else 0.0
+    share = _share(given.values(), len(rest)) if rest else 0.0
     full = {**dict.fromkeys(rest, share), **given}
     return tuple(sorted(full.items(), key=lambda pair: (-pair[1], pair[0])))

@@ -10,27 +10,13 @@ from collections.abc import Callable
 
 from starlette.responses import Response
 
-from ..api_errors import BEARER_CHALLENGE, ApiError
-from ..endpoints import host_of
+from ..api_errors import BEARER_CHALLENGE, ApiError, fault_error_code
+from ..endpoints import endpoint_for, host_of
 from ..faults import Fault
 from ..oauth_errors import OAuthError, server_error
 
 __all__ = ["fault_response"]
 
-#: The statuses Labelf's newer docs list (``/errors``: 400, 401, 403, 404, 409, 429, 500), each with the
-#: ``error_code`` the mock uses for it (the codes are the mock's choice), plus the usual gateway errors.
-_API_CODES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    409: "CONFLICT",
-    429: "RATE_LIMITED",
-    500: "INTERNAL_ERROR",
-    502: "BAD_GATEWAY",
-    503: "SERVICE_UNAVAILABLE",
-    504: "GATEWAY_TIMEOUT",
-}
 # RFC 6749 §4.1.2.1's temporarily_unavailable, in fosite's wording (errors.go ErrTemporarilyUnavailable).
 _TEMPORARILY_UNAVAILABLE = (
     "The authorization server is currently unable to handle the request due to a temporary overloading or "
@@ -60,7 +46,8 @@ def fault_response(fault: Fault, path: str) -> Response:
 
 def _error_response(status: int, path: str) -> Response:
     if host_of(path) == "api":
-        code = _API_CODES.get(status, "ERROR")
+        endpoint = endpoint_for(path)  # the endpoint's own code where it has exactly one for the status
+        code = fault_error_code(endpoint.name if endpoint is not None else None, status)
         # The headers a real answer with this status carries: RFC 6750 §3's challenge on a 401, and the
         # documented Retry-After on a 429 ("Back off and retry using the Retry-After header").
         headers = {401: {"www-authenticate": BEARER_CHALLENGE}, 429: {"retry-after": "1"}}

@@ -1,4 +1,4 @@
-"""Scripted answers: chosen scores for chosen texts, chosen similarities, models archived or missing per test;
+"""Scripted answers: chosen scores for chosen texts, chosen similarities, models archived, training or missing per test;
 everything else stays deterministic and every check of the API still runs first."""
 
 from __future__ import annotations
@@ -31,6 +31,26 @@ def test_named_labels_get_their_scores_and_the_rest_share_what_is_left(
         {"billing": 0.7, "account": 0.1, "delivery": 0.2 / 3, "product quality": 0.2 / 3, "other": 0.2 / 3}
     )
     assert next(iter(got)) == "billing"  # still sorted by score
+
+
+@pytest.mark.parametrize(
+    ("model", "given", "share"),
+    [
+        ("2", {"billing": 0.9}, 0.025),  # float arithmetic: (1 - 0.9) / 4 == 0.024999999999999994
+        ("1", {"positive": 0.9}, 0.05),  # (1 - 0.9) / 2 == 0.04999999999999999
+        ("1", {"positive": 0.7}, 0.15),  # (1 - 0.7) / 2 == 0.15000000000000002
+        ("2", {"billing": 0.7, "account": 0.1}, 0.2 / 3),  # uneven: the float nearest the exact share
+        ("3", {"english": 0.7}, 0.1),  # (1 - 0.7) / 3 == 0.10000000000000002
+    ],
+)
+def test_the_share_of_unnamed_labels_equals_the_decimal_a_test_writes(
+    labelf_mock: LabelfMock, api: httpx.Client, model: str, given: dict[str, float], share: float
+) -> None:
+    labelf_mock.model(model).answer("x", given)
+    (got,) = scores(classify(api, ["x"], model=model))
+    assert {label: score for label, score in got.items() if label not in given} == dict.fromkeys(
+        set(got) - set(given), share
+    )
 
 
 def test_every_label_named_is_returned_as_given(labelf_mock: LabelfMock, api: httpx.Client) -> None:
@@ -138,6 +158,37 @@ def test_archived_and_missing_models_for_one_test(labelf_mock: LabelfMock, api: 
     model.archive()
     labelf_mock.reset()
     assert classify(api, ["x"], model="1").status_code == 200
+
+
+def test_a_model_put_in_training_answers_as_a_configured_training_model(
+    labelf_mock: LabelfMock, api: httpx.Client
+) -> None:
+    labelf_mock.model(1).train()
+    refused = classify(api, ["x"], model="1")
+    multi = api.post("/models/inference", json={"texts": ["x"], "model_settings": [{"model_id": 1}]})
+    for answer in (refused, multi):
+        assert answer.status_code == 409, answer.text
+        body = answer.json()
+        assert (body["status"], body["error_code"]) == (409, "MODEL_TRAINING")
+        assert set(body) == {"status", "message", "error_code", "request_id"}
+    assert api.get("/models/1").json()["status"] == "training"
+    assert {m["id"]: m["status"] for m in api.get("/models").json()["models"]}["1"] == "training"
+    assert classify(api, ["x"], model="2").status_code == 200  # only that model
+    labelf_mock.model(1).restore()
+    assert classify(api, ["x"], model="1").status_code == 200
+    assert api.get("/models/1").json()["status"] == "ready"
+    labelf_mock.model(1).train()
+    labelf_mock.reset()
+    assert classify(api, ["x"], model="1").status_code == 200
+
+
+def test_a_fault_with_409_on_inference_reads_as_a_model_in_training(labelf_mock: LabelfMock, api: httpx.Client) -> None:
+    labelf_mock.model(1).train()
+    training = classify(api, ["x"], model="1").json()
+    labelf_mock.model(1).restore()
+    labelf_mock.inference.fail(status=409)
+    faulted = classify(api, ["x"], model="1").json()
+    assert (faulted["status"], faulted["error_code"]) == (training["status"], training["error_code"])
 
 
 def test_a_planned_fault_beats_a_scripted_answer(labelf_mock: LabelfMock, api: httpx.Client) -> None:
