@@ -72,3 +72,19 @@ def test_token_calls_are_counted(labelf_mock: LabelfMock) -> None:
 def test_unknown_routes_are_refused(labelf_mock: LabelfMock) -> None:
     with pytest.raises(ValueError, match="Unknown route 'inferences'"):
         labelf_mock.journal.calls("inferences")
+
+
+def test_refused_connections_are_not_counted_but_faulted_calls_and_errors_are(labelf_intercept: LabelfMock) -> None:
+    # The call-counts guide: every request that reached the mock counts, whatever it was answered; a refused
+    # connection never reaches it and is only in refused_connections.
+    token = labelf_intercept.issue_token()
+    url = "https://api.app.labelf.ai/v2/models/1/inference"
+    labelf_intercept.refuse_connections(times=1, host="api.app.labelf.ai")
+    labelf_intercept.inference.fail(status=409)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as http:
+        with pytest.raises(httpx.ConnectError):
+            http.post(url, json={"texts": ["a"]})
+        assert http.post(url, json={"texts": ["a"]}).json()["error_code"] == "MODEL_TRAINING"
+        assert http.post("https://api.app.labelf.ai/v2/models/99/inference", json={"texts": ["a"]}).status_code == 404
+    assert labelf_intercept.refused_connections == [("api.app.labelf.ai", 443)]
+    labelf_intercept.inference.assert_called(times=2)
