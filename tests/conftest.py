@@ -17,8 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 
 from labelf_testkit.mock_server import InProcessTransport, MockApp, MockConfig, create_app
+
+# Tests never time anything, hypothesis' examples included: no per-example deadline and no "too slow" health
+# check, so a loaded machine (2 cores shared by parallel runs) cannot fail a property that holds.
+settings.register_profile("labelf-tests", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("labelf-tests")
 
 #: Fixtures that start other processes: a test using one is ``slow`` and left out of ``pytest -m "not slow"``.
 PROCESS_FIXTURES = frozenset({"pytester", "served_mock", "workspace", "tls_workspace", "tls_mock", "jwt_mock", "dists"})

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.conftest import pytest_collection_modifyitems
 
@@ -34,3 +35,9 @@ def test_tests_that_use_a_process_fixture_are_marked_slow() -> None:
     pytester, served, plain = _Item("tmp_path", "pytester"), _Item("served_mock"), _Item("tmp_path", "client")
     pytest_collection_modifyitems([pytester, served, plain])  # type: ignore[list-item]
     assert (pytester.markers, served.markers, plain.markers) == (["slow"], ["slow"], [])
+
+
+def test_hypothesis_examples_are_never_timed() -> None:
+    active = settings()  # the loaded profile's values
+    assert active.deadline is None
+    assert HealthCheck.too_slow in active.suppress_health_check
