@@ -16,8 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
-from .app import MockApp, create_app
+from .app import create_app
 from .config import (
     API_GENERATIONS,
     TOKEN_FORMATS,
@@ -27,6 +28,7 @@ from .config import (
     load_config,
     parse_client_spec,
 )
+from .control.operator import Control
 from .drift.command import COMMANDS, add_commands
 from .endpoints import API_PREFIX, REVOKE_PATH, TOKEN_PATH
 from .server import STOP_GRACE_SECONDS, bind_socket, cancellable
@@ -71,7 +73,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--access-log", action=argparse.BooleanOptionalAction, default=True, help="log each request (default: on)"
     )
-    serve.add_argument("--ready-file", metavar="FILE", help="write {base_url, port, ca_bundle} as JSON once listening")
+    serve.add_argument(
+        "--ready-file",
+        metavar="FILE",
+        help="write {base_url, port, ca_bundle, control_url, control_token_file} as JSON once listening",
+    )
+    serve.add_argument(
+        "--control",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve the control API under /__labelf (default: on; loopback clients only unless a token is set)",
+    )
+    serve.add_argument(
+        "--control-token-file",
+        metavar="FILE",
+        help="the control API's token: read from FILE, or a new one written there (owner-readable); required "
+        "of every control request.  Also LABELF_MOCK_CONTROL_TOKEN",
+    )
+    serve.add_argument("--max-sessions", type=int, default=200, metavar="N", help="open control sessions at most")
+    serve.add_argument(
+        "--session-idle-timeout", type=float, default=600.0, metavar="SECONDS", help="close a session idle this long"
+    )
     add_commands(commands)
     return parser
 
@@ -95,7 +117,7 @@ def _credentials_line(client: ClientConfig) -> str:
     return f"  client id:     {client.client_id}\n  client secret: {shown}"
 
 
-def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None) -> str:
+def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None, control: Control | None) -> str:
     lines = [
         f"labelf-mock serving on {base_url}",
         f"  token URL:     {base_url}{TOKEN_PATH}",
@@ -103,6 +125,8 @@ def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None) -> str:
         f"  API base:      {base_url}{API_PREFIX}",
         *(_credentials_line(client) for client in config.clients),
     ]
+    if control is not None:
+        lines += control.banner(base_url)
     if tls is not None:
         lines.append(f"  CA bundle:     {tls.ca_bundle}  (trust it: REQUESTS_CA_BUNDLE / SSL_CERT_FILE / --cacert)")
     lines.append("Press Ctrl+C to stop.")
@@ -122,14 +146,26 @@ class _AnnouncingServer(uvicorn.Server):
             self._on_serving()
 
 
-def _announce(base_url: str, port: int, config: MockConfig, tls: LoopbackTLS | None, ready_file: str | None) -> None:
-    print(_banner(base_url, config, tls), flush=True)
+def _announce(
+    base_url: str,
+    port: int,
+    config: MockConfig,
+    tls: LoopbackTLS | None,
+    ready_file: str | None,
+    control: Control | None,
+) -> None:
+    print(_banner(base_url, config, tls, control), flush=True)
     if ready_file:
-        ready = {"base_url": base_url, "port": port, "ca_bundle": str(tls.ca_bundle) if tls else None}
+        ready = {
+            "base_url": base_url,
+            "port": port,
+            "ca_bundle": str(tls.ca_bundle) if tls else None,
+            **(control.ready(base_url) if control is not None else {"control_url": None, "control_token_file": None}),
+        }
         Path(ready_file).write_text(json.dumps(ready), encoding="utf-8")
 
 
-def _uvicorn_config(app: MockApp, args: argparse.Namespace, tls: LoopbackTLS | None) -> uvicorn.Config:
+def _uvicorn_config(app: ASGIApp, args: argparse.Namespace, tls: LoopbackTLS | None) -> uvicorn.Config:
     config = uvicorn.Config(
         cancellable(app),
         access_log=args.access_log,
@@ -175,11 +211,19 @@ def _serve(args: argparse.Namespace, config: MockConfig, tls: LoopbackTLS | None
         app = create_app(config)
         app.mock.served_at(base_url)  # discovery's issuer unless the config names one
         try:
-            uvicorn_config = _uvicorn_config(app, args, tls)
+            control = Control.from_args(args)
+        except (OSError, ValueError) as exc:
+            print(f"labelf-mock: control API: {exc}", file=sys.stderr)
+            return 2
+        served: ASGIApp = control.wrap(app) if control is not None else app
+        try:
+            uvicorn_config = _uvicorn_config(served, args, tls)
         except (OSError, ssl.SSLError) as exc:
             print(f"labelf-mock: cannot serve https with {tls.cert_chain if tls else '?'}: {exc}", file=sys.stderr)
             return 1
-        server = _AnnouncingServer(uvicorn_config, lambda: _announce(base_url, port, config, tls, args.ready_file))
+        server = _AnnouncingServer(
+            uvicorn_config, lambda: _announce(base_url, port, config, tls, args.ready_file, control)
+        )
         # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the handler that was
         # installed before it started; a no-op handler there makes a requested stop exit with status 0.
         for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -43,6 +43,12 @@ class ManualClock:
                 return self._frozen_at
             return time.time() + self._offset
 
+    @property
+    def frozen(self) -> bool:
+        """Whether time stands still (``freeze()`` was called and the clock not reset since)."""
+        with self._lock:
+            return self._frozen_at is not None
+
     def freeze(self, at: float | None = None) -> None:
         """Stop time at ``at`` (Unix seconds), or at the current mock time."""
         current = self.now()

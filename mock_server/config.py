@@ -180,6 +180,8 @@ class MockConfig:
     api_key_roles: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     #: Texts (times models) the workspace may classify before inference answers 403; ``None``: no quota.
     quota: int | None = None
+    #: How many requests the journal keeps (the oldest are dropped first); control sessions keep fewer.
+    journal_size: int = 1_000
 
     def __post_init__(self) -> None:
         _check_lifetime("expires_in", self.expires_in)

@@ -31,7 +31,7 @@ class MockState:
         self.faults = FaultPlan(config.max_body_bytes)
         #: Scripted answers and per-test model states (``labelf_mock.model(2).answer(...)``).
         self.scripts = Scripts(config)
-        self.journal = Journal()
+        self.journal = Journal(config.journal_size)
         #: Overrides every client's token lifetime while set (the plugin's "token expires after T").
         self.expires_in_override: int | None = None
         #: Texts classified so far, counted against ``config.quota`` (reset with the rest).

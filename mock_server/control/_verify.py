@@ -1,0 +1,104 @@
+"""Call counts and verification over a session's journal, and the near-miss report of a failed one.
+
+The same rules as the Python handle's (``labelf_mock.inference.assert_called(times=1, model_id=2)``): a route
+is named as faults name routes, criteria see what the journal keeps (redacted headers, the first 16 KiB of
+the body).  A failed verification says which received requests came closest and how each differs, in the
+"differs:" words of the unused-fault report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from ..faults import Fault
+from ..journal import JournalEntry
+from ..matching import MatchArgs, RequestFacts, RequestMatch
+from ..routes import fault_routes_of
+
+__all__ = ["NEAR_MISSES", "Verdict", "calls", "mismatch", "near_misses", "on_route", "unused_report"]
+
+#: How many near misses a failed verification lists.
+NEAR_MISSES = 5
+
+
+def on_route(route: str, path: str) -> bool:
+    """Whether a request for ``path`` is on ``route`` (a route name or an exact path)."""
+    return path == route if route.startswith("/") else route in fault_routes_of(path)
+
+
+def mismatch(matcher: RequestMatch, entry: JournalEntry) -> str | None:
+    """Why the recorded ``entry`` fails ``matcher`` (``None`` when it meets it), as the journal shows it."""
+    return matcher.mismatch(RequestFacts.from_text(entry.method, entry.path, entry.headers, entry.query, entry.body))
+
+
+def calls(entries: Sequence[JournalEntry], route: str, matcher: RequestMatch | None) -> list[JournalEntry]:
+    """The entries on ``route`` that meet ``matcher``."""
+    return [e for e in entries if on_route(route, e.path) and (matcher is None or mismatch(matcher, e) is None)]
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A received request and every way it differs from what was expected."""
+
+    entry: JournalEntry
+    differs: tuple[str, ...]
+
+    def view(self) -> dict[str, Any]:
+        """As JSON: the entry's one-line summary, its body's start and the differences."""
+        return {"request": str(self.entry), "body": self.entry.body[:300], "differs": list(self.differs)}
+
+
+def near_misses(
+    entries: Sequence[JournalEntry], route: str, criteria: Mapping[str, object], limit: int = NEAR_MISSES
+) -> list[NearMiss]:
+    """The received requests that came closest to ``route`` + ``criteria``, fewest differences first (the most
+    recent first among equals); requests that met everything are not misses."""
+    singles = {name: RequestMatch.from_args(cast(MatchArgs, {name: value})) for name, value in criteria.items()}
+    found = []
+    for position, entry in enumerate(entries):
+        differs = [] if on_route(route, entry.path) else [f"route: {entry.path} is not on {route!r}"]
+        for name, matcher in singles.items():
+            why = mismatch(matcher, entry) if matcher is not None else None
+            if why is not None:
+                differs.append(f"{name}: {why}")
+        if differs:
+            found.append((len(differs), -position, NearMiss(entry, tuple(differs))))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [miss for _, _, miss in found[:limit]]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one verification: ``ok``, the message a failure reads, and what backs it up."""
+
+    ok: bool
+    message: str
+    count: int
+    calls: tuple[JournalEntry, ...] = ()
+    misses: tuple[NearMiss, ...] = ()
+
+    def report(self) -> str:
+        """The failure as text: the message, then each near miss and how it differs."""
+        lines = [self.message]
+        if self.misses:
+            lines.append("Closest requests received:")
+            for miss in self.misses:
+                lines.append(f"  - {miss.entry} — differs: {'; '.join(miss.differs)}")
+        return "\n".join(lines)
+
+
+def unused_report(faults: Sequence[Fault], entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
+    """Each unused fault, and for one with criteria each request its route received and how it differs (the
+    Python handle's ``assert_all_faults_used`` report, as JSON)."""
+    report = []
+    for fault in faults:
+        received = []
+        if fault.match is not None:
+            for entry in entries:
+                if fault.matches(entry.path):
+                    why = mismatch(fault.match, entry)
+                    received.append({"request": str(entry), "differs": why})
+        report.append({"fault": fault.describe(), "received": received})
+    return report
