@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..endpoints import FAULT_ROUTES, TOKEN_PATH, host_of
 from ..journal import JournalEntry
-from ..routes import FAULT_ROUTES, TOKEN_PATH, host_of
 from ._common import answer, base_url, session_of
 from ._errors import bad_field
 from ._fields import MATCH_FIELDS, Fields, query_fields, read_body

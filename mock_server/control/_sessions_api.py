@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..routes import API_PREFIX, TOKEN_PATH
+from ..endpoints import API_PREFIX, TOKEN_PATH
 from ._common import answer, base_url, session_of, store_of
 from ._fields import read_body
 from ._views import session_view

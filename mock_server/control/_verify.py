@@ -12,20 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from ..endpoints import on_route
 from ..faults import Fault
 from ..journal import JournalEntry
 from ..matching import MatchArgs, RequestFacts, RequestMatch
-from ..routes import fault_routes_of
 
 __all__ = ["NEAR_MISSES", "Verdict", "calls", "mismatch", "near_misses", "on_route", "unused_report"]
 
 #: How many near misses a failed verification lists.
 NEAR_MISSES = 5
-
-
-def on_route(route: str, path: str) -> bool:
-    """Whether a request for ``path`` is on ``route`` (a route name or an exact path)."""
-    return path == route if route.startswith("/") else route in fault_routes_of(path)
 
 
 def mismatch(matcher: RequestMatch, entry: JournalEntry) -> str | None:

@@ -7,9 +7,9 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ..clock import ManualClock
+from ..endpoints import endpoint_for
 from ..faults import Fault
 from ..journal import JournalEntry
-from ..routes import endpoint_for
 from ..scripts import InferenceScript, SimilarityScript
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..clock import ManualClock
+from ..endpoints import FAULT_ROUTES
 from ..faults import Fault
 from ..redaction import fingerprint
-from ..routes import FAULT_ROUTES
 from ..scripts import ModelStatus, ScriptError, TextMatcher
 from ._common import answer, session_of
 from ._errors import ControlError, bad_field
@@ -35,7 +35,12 @@ MAX_DELAY = 600.0
 #: The latest time the clock may show: 9999-12-31T23:59:59Z, the last second ISO 8601 and JSON dates can write.
 MAX_TIME = 253_402_300_799
 #: ``POST …/models/{model_id}/{action}``: the Python handle's method, and the model state it sets.
-MODEL_ACTIONS: dict[str, ModelStatus] = {"archive": "archived", "remove": "missing", "restore": "configured"}
+MODEL_ACTIONS: dict[str, ModelStatus] = {
+    "archive": "archived",
+    "train": "training",
+    "remove": "missing",
+    "restore": "configured",
+}
 _PATTERN_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
 
 

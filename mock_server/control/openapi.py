@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routes import FAULT_ROUTES
+from ..endpoints import FAULT_ROUTES
 from ._journal_api import CHECKS
 from .handlers import FAULT_KINDS, MAX_TIME, MODEL_ACTIONS
 

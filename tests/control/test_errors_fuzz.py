@@ -163,7 +163,7 @@ def test_any_json_body_is_answered_or_refused_by_name(path: str, body: dict[str,
         ),
         ("POST", "/models/2/answer", {"texts": {"pattern": "("}, "scores": {"billing": 0.5}}, 400, "texts", None),
         ("POST", "/models/9/answer", {"texts": "x", "scores": {"a": 0.5}}, 404, "model_id", ["1", "2", "3"]),
-        ("POST", "/models/1/explode", None, 404, "action", ["archive", "remove", "restore", "answer"]),
+        ("POST", "/models/1/explode", None, 404, "action", ["archive", "train", "remove", "restore", "answer"]),
         ("POST", "/clock/rewind", None, 404, "action", ["freeze", "advance", "reset"]),
         ("POST", "/clock/advance", {"seconds": -1}, 400, "seconds", None),
         (

@@ -151,7 +151,10 @@ def test_similarity_score(http: httpx.Client) -> None:
     assert answer.json() == {"x": [{"id": "a", "similarity": 0.42}]}
 
 
-@pytest.mark.parametrize(("action", "status", "listed"), [("archive", 400, "archived"), ("remove", 404, "removed")])
+@pytest.mark.parametrize(
+    ("action", "status", "listed"),
+    [("archive", 400, "archived"), ("train", 409, "training"), ("remove", 404, "removed")],
+)
 def test_model_states_and_restore(http: httpx.Client, action: str, status: int, listed: str) -> None:
     token = token_of(http)
     changed = http.post(f"{DEFAULT}/models/1/{action}")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ServedMock, start_served_mock
 
-pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")]
 
 
 def curl(*args: str) -> tuple[int, str]:
