@@ -1,4 +1,5 @@
-"""MkDocs hooks: let mkdocstrings read the packages laid out as the wheel installs them.
+"""MkDocs hooks: let mkdocstrings read the packages laid out as the wheel installs them, and show the docstrings'
+Sphinx roles (``:class:`X```) as code.
 
 The wheel installs mock_server/ and contract_tests/ as labelf_testkit.mock_server and
 labelf_testkit.contract_tests (pyproject's package-dir).  griffe, which mkdocstrings uses, reads source trees and
@@ -8,6 +9,7 @@ does not follow that mapping, so the API page is built from a tree of links laid
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -46,3 +48,17 @@ def on_build_error(error: Exception) -> None:
 def _remove_trees() -> None:
     while _trees:
         shutil.rmtree(_trees.pop(), ignore_errors=True)
+
+
+# A Sphinx cross-reference role as Markdown renders it: ``:meth:`fail``` becomes ``:meth:<code>fail</code>``.
+_ROLE = re.compile(r":(?:py:)?(?:attr|class|data|exc|func|meth|mod|obj):<code>(?P<tilde>~?)\.?(?P<target>[^<]*)</code>")
+
+
+def _as_code(match: re.Match[str]) -> str:
+    target = match["target"]
+    return f"<code>{target.rsplit('.', 1)[-1] if match['tilde'] else target}</code>"
+
+
+def on_page_content(html: str, **kwargs: Any) -> str:
+    """The docstrings are Sphinx-style; their roles read as code (``~`` keeps the last name, as Sphinx does)."""
+    return _ROLE.sub(_as_code, html)
