@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .journal_view import JournalView
@@ -15,9 +16,11 @@ from .mock_server import (
     ManualClock,
     MatchArgs,
     MockApp,
+    Recording,
     RequestMatch,
     SimilarityScript,
     TextMatcher,
+    load_recording,
 )
 from .route_faults import RouteFaults, TokenFaults, describe_unused
 from .scripting import ModelScript
@@ -54,7 +57,7 @@ class LabelfMock:
     ``token``, ``revoke``, ``inference``, ``similarity``, ``models``, ``api`` and ``any`` plan faults on a route
     and count its calls (shortcuts for :meth:`route`, which takes any name of the route table or an exact
     path); :meth:`model` and :meth:`similarity_score` script answers; ``clock`` moves the mock's time;
-    ``journal`` lists what the mock received.
+    ``journal`` lists what the mock received; :meth:`use_recording` answers from recorded live answers.
     """
 
     __test__ = False
@@ -142,6 +145,19 @@ class LabelfMock:
             match=RequestMatch.from_args(match),
             times=times,
         )
+
+    def use_recording(self, recording: str | Path | Recording, *, strict: bool | None = None) -> Recording:
+        """Answer from a recording of live answers (``labelf-mock record``) until the test ends (``reset()``).
+
+        ``recording`` is a file (TOML or JSON; relative to the working directory) or a loaded
+        :class:`~labelf_testkit.mock_server.Recording`.  Its models must be configured with its labels.  Scripts
+        take precedence; ``strict=True`` makes a text no recording holds a 400 ``TEXT_NOT_RECORDED`` naming the
+        nearest recorded texts.  A bad file is a ``RecordingError`` naming it and the field.
+        """
+        loaded = recording if isinstance(recording, Recording) else load_recording(recording)
+        state = self.app.mock
+        state.replay.use(loaded, state.config, strict)
+        return loaded
 
     def issue_token(self, client_id: str | None = None, expires_in: int | None = None) -> str:
         """A valid access token minted directly, without an HTTP call (not in the journal)."""

@@ -174,7 +174,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "labelf_intercept(block_other_hosts=False): send every connection to Labelf's production hosts to the "
         "mock's loopback server, from any HTTP client (uses the labelf_intercept fixture).",
     )
+    from .recording_marker import MARKER_HELP
+
+    config.addinivalue_line("markers", MARKER_HELP)
     register_redaction(config)
+    if recording_key := os.environ.get("LABELF_RECORDING_KEY"):  # the key of --redact-texts recordings
+        redactor(config).add(recording_key)
     if is_live(config) and not (config.option.help or config.option.version):
         from .live import configure_live
 
@@ -363,6 +368,9 @@ def labelf_mock(
         server.app, server.base_url, str(server.tls.ca_bundle) if server.tls else None, servers.refusals
     )
     handle.reset()
+    from .recording_marker import use_marked_recordings
+
+    use_marked_recordings(request, handle)
     if check:
         request.node.stash[_CHECK_FAULTS] = handle  # checked right after the test body (pytest_runtest_call)
     try:

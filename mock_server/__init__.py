@@ -47,7 +47,9 @@ if TYPE_CHECKING:
     from .matching import MatchArgs, RequestFacts, RequestMatch
     from .oauth_errors import OAuthError
     from .openapi import openapi_document
+    from .recordings import RecordedModel, Recording, RecordingError, TextKey, load_recording, render_recording
     from .redaction import REDACTED, Redactor, fingerprint
+    from .replay import Replay
     from .scripts import InferenceScript, ModelStatus, ScriptError, Scripts, SimilarityScript, TextMatcher
     from .server import ServerError, SocketServer, bind_socket
     from .state import MockState
@@ -115,6 +117,13 @@ _WHERE = {
     "TextMatcher": ".scripts",
     "make_loopback_tls": ".tls",
     "openapi_document": ".openapi",
+    "RecordedModel": ".recordings",
+    "Recording": ".recordings",
+    "RecordingError": ".recordings",
+    "TextKey": ".recordings",
+    "load_recording": ".recordings",
+    "render_recording": ".recordings",
+    "Replay": ".replay",
 }
 
 __all__ = [
@@ -158,7 +167,11 @@ __all__ = [
     "ModelConfig",
     "ModelStatus",
     "OAuthError",
+    "RecordedModel",
+    "Recording",
+    "RecordingError",
     "Redactor",
+    "Replay",
     "RequestFacts",
     "RequestMatch",
     "ScriptError",
@@ -167,6 +180,7 @@ __all__ = [
     "SimilarityScript",
     "SocketServer",
     "SystemClock",
+    "TextKey",
     "TextMatcher",
     "bind_socket",
     "create_app",
@@ -175,9 +189,11 @@ __all__ = [
     "fingerprint",
     "host_of",
     "load_config",
+    "load_recording",
     "make_loopback_tls",
     "normalize_host",
     "openapi_document",
+    "render_recording",
     "requests_adapter",
 ]
 

@@ -68,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
         help="model API response shapes when the host does not pick them: older (default, the official client's) "
         "or newer (labelf.ai/resources/developers)",
     )
+    serve.add_argument(
+        "--recording",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="answer from a recording of live answers (labelf-mock record); repeatable, the last one wins a text",
+    )
+    serve.add_argument(
+        "--recording-strict",
+        action="store_true",
+        default=None,
+        help="a text no recording holds answers 400 TEXT_NOT_RECORDED (default: its deterministic answer)",
+    )
     serve.add_argument("--tls", action="store_true", help="serve https with a certificate from a throwaway CA")
     serve.add_argument("--tls-dir", metavar="DIR", help="where --tls writes its CA bundle and certificate")
     serve.add_argument(
@@ -108,6 +121,10 @@ def _config(args: argparse.Namespace) -> MockConfig:
         config = replace(config, token_format=args.token_format)
     if args.api_generation is not None:
         config = replace(config, api_generation=args.api_generation)
+    if args.recording:
+        config = replace(config, recordings=(*config.recordings, *args.recording))
+    if args.recording_strict:
+        config = replace(config, recording_strict=True)
     return config
 
 
@@ -124,6 +141,7 @@ def _banner(base_url: str, config: MockConfig, tls: LoopbackTLS | None, control:
         f"  revoke URL:    {base_url}{REVOKE_PATH}",
         f"  API base:      {base_url}{API_PREFIX}",
         *(_credentials_line(client) for client in config.clients),
+        *(f"  recording:     {path}" for path in config.recordings),
     ]
     if control is not None:
         lines += control.banner(base_url)
@@ -187,18 +205,19 @@ def serve(args: argparse.Namespace) -> int:
     """
     try:
         config = _config(args)
+        app = create_app(config)  # loads the recordings: a bad one is refused before anything listens
     except ConfigError as exc:
         print(f"labelf-mock: {exc}", file=sys.stderr)
         return 2
     tls = make_loopback_tls(args.tls_dir) if args.tls else None
     try:
-        return _serve(args, config, tls)
+        return _serve(args, app, tls)
     finally:
         if tls is not None and not args.tls_dir:
             shutil.rmtree(tls.ca_bundle.parent, ignore_errors=True)
 
 
-def _serve(args: argparse.Namespace, config: MockConfig, tls: LoopbackTLS | None) -> int:
+def _serve(args: argparse.Namespace, app: MockApp, tls: LoopbackTLS | None) -> int:
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -208,7 +227,7 @@ def _serve(args: argparse.Namespace, config: MockConfig, tls: LoopbackTLS | None
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
         base_url = f"{'https' if tls else 'http'}://{host}:{port}"
-        app = create_app(config)
+        config = app.mock.config
         app.mock.served_at(base_url)  # discovery's issuer unless the config names one
         try:
             control = Control.from_args(args)

@@ -182,6 +182,11 @@ class MockConfig:
     quota: int | None = None
     #: How many requests the journal keeps (the oldest are dropped first); control sessions keep fewer.
     journal_size: int = 1_000
+    #: Recording files (``labelf-mock record``) the mock answers from; a config file's relative paths are
+    #: relative to that file.  Their models are added to ``models`` when the app is built.
+    recordings: tuple[str, ...] = ()
+    #: Whether a text no recording holds is an error (400 ``TEXT_NOT_RECORDED``) instead of a deterministic answer.
+    recording_strict: bool = False
 
     def __post_init__(self) -> None:
         _check_lifetime("expires_in", self.expires_in)
@@ -318,6 +323,8 @@ def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) 
         "api_generation",
         "api_key_roles",
         "quota",
+        "recordings",
+        "recording_strict",
     }
     unknown = sorted(set(raw) - allowed)
     if unknown:
@@ -342,12 +349,36 @@ def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) 
             changes[name] = raw[name]  # checked by MockConfig
     if "quota" in raw:
         changes["quota"] = _check_lifetime("quota", raw["quota"])
+    if "recordings" in raw:
+        changes["recordings"] = _paths("recordings", raw["recordings"])
+    if "recording_strict" in raw:
+        if not isinstance(raw["recording_strict"], bool):
+            raise _bad("recording_strict", raw["recording_strict"], "Expected true or false.")
+        changes["recording_strict"] = raw["recording_strict"]
     if "api_key_roles" in raw:
         roles = raw["api_key_roles"]
         if not isinstance(roles, Mapping) or not all(isinstance(v, str) for v in roles.values()):
             raise _bad("api_key_roles", "…", "Expected a table mapping each API key to a role.")
         changes["api_key_roles"] = tuple(roles.items())
     return replace(config, **changes)
+
+
+def _paths(key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _bad(key, value, "Expected a list of file paths.")
+    return tuple(value)
+
+
+def _relative_to(path: Path, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``raw`` with its recording paths made relative to the config file's folder (as a reader expects)."""
+    paths = raw.get("recordings")
+    if isinstance(paths, str):
+        paths = [paths]
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+        return raw  # config_from_mapping says what is wrong
+    return {**raw, "recordings": [str(path.parent / p) for p in paths]}
 
 
 def _read_file(path: Path) -> Mapping[str, Any]:
@@ -395,5 +426,5 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     config = MockConfig()
     file_path = path if path is not None else env.get("LABELF_MOCK_CONFIG")
     if file_path:
-        config = config_from_mapping(_read_file(Path(file_path)), config)
+        config = config_from_mapping(_relative_to(Path(file_path), _read_file(Path(file_path))), config)
     return _from_env(env, config)

@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeAlias
 from ._models import classify, similarity
 from .config import MockConfig, ModelConfig
 from .matching import RequestFacts, RequestMatch
+from .replay import Replay
 
 __all__ = ["InferenceScript", "ModelStatus", "ScriptError", "Scripts", "SimilarityScript", "TextMatcher"]
 
@@ -134,8 +135,10 @@ class SimilarityScript:
 class Scripts:
     """The scripted answers and model states of one mock; thread-safe, emptied by ``MockState.reset()``."""
 
-    def __init__(self, config: MockConfig) -> None:
+    def __init__(self, config: MockConfig, replay: Replay | None = None) -> None:
         self.config = config
+        #: Recorded live answers, used where no script matches (:mod:`.replay`).
+        self.replay = replay if replay is not None else Replay()
         self._inference: list[InferenceScript] = []
         self._similarity: list[SimilarityScript] = []
         self._status: dict[str, ModelStatus] = {}
@@ -145,9 +148,9 @@ class Scripts:
 
     def configured_model(self, model_id: str | int) -> ModelConfig:
         """The configured model ``model_id``; a :class:`ScriptError` listing the models when there is none."""
-        model = self.config.model(str(model_id))
+        model = self._model(str(model_id))
         if model is None:
-            known = ", ".join(f"{m.model_id!r} ({m.name})" for m in self.config.models)
+            known = ", ".join(f"{m.model_id!r} ({m.name})" for m in self._configured())
             raise ScriptError(f"No model {str(model_id)!r} is configured; the configured models are {known}.")
         return model
 
@@ -228,7 +231,7 @@ class Scripts:
 
     def model(self, model_id: str) -> ModelConfig | None:
         """The model as this test sees it: ``None`` when missing, else with the status the test gave it."""
-        model = self.config.model(model_id)
+        model = self._model(model_id)
         status = self._status.get(model.model_id) if model is not None else None
         if model is None or status == "missing":
             return None
@@ -236,13 +239,24 @@ class Scripts:
 
     def models(self) -> list[ModelConfig]:
         """Every model this test sees, in configured order."""
-        return [m for m in map(self.model, (c.model_id for c in self.config.models)) if m is not None]
+        return [m for m in map(self.model, (c.model_id for c in self._configured())) if m is not None]
+
+    def _configured(self) -> list[ModelConfig]:
+        """The configured models, then those a test's recordings added."""
+        return [*self.config.models, *self.replay.added_models]
+
+    def _model(self, model_id: str) -> ModelConfig | None:
+        return self.config.model(model_id) or next(
+            (m for m in self.replay.added_models if m.model_id == model_id), None
+        )
 
     def classifier(self, scope: Mapping[str, Any], body: object) -> Callable[[ModelConfig, str, bool], Predictions]:
-        """What scores a text in this request: the scripts first, else the deterministic model."""
-        if not self._inference:
+        """What scores a text in this request: the scripts first, then the recordings, else the deterministic
+        model."""
+        replay = self.replay
+        if not self._inference and not replay:
             return _deterministic
-        facts = RequestFacts.from_scope(scope, parsed=body)
+        facts = RequestFacts.from_scope(scope, parsed=body) if self._inference else None
 
         def scores(model: ModelConfig, text: str, read_full_text: bool) -> Predictions:
             with self._lock:
@@ -250,29 +264,35 @@ class Scripts:
                     if script.model_id == model.model_id and script.accepts(text, facts):
                         script.hits += 1
                         return script.answer()
-            return classify(model, text, read_full_text=read_full_text)
+            recorded = replay.predictions(model.model_id, text) if replay else None
+            return recorded if recorded is not None else classify(model, text, read_full_text=read_full_text)
 
         return scores
 
     def similarity(
         self, scope: Mapping[str, Any], body: object, base: dict[str, str], compare: dict[str, str], top_n: int
     ) -> dict[str, list[dict[str, object]]]:
-        """Similarity's answer, scripted pairs scored as scripted and ranked among the others."""
-        if not self._similarity:
+        """Similarity's answer, scripted (then recorded) pairs scored so and ranked among the others."""
+        replay = self.replay
+        if not self._similarity and not replay:
             return similarity(base, compare, top_n)
-        facts = RequestFacts.from_scope(scope, parsed=body)
+        facts = RequestFacts.from_scope(scope, parsed=body) if self._similarity else None
         ranked = similarity(base, compare, len(base))
         for compare_id, rows in ranked.items():
             for row in rows:
                 base_id = str(row["id"])
-                scripted = self._scripted_pair((compare_id, compare[compare_id]), (base_id, base[base_id]), facts)
-                if scripted is not None:
-                    row["similarity"] = scripted
+                scored = self._scripted_pair((compare_id, compare[compare_id]), (base_id, base[base_id]), facts)
+                if scored is None and replay:
+                    scored = replay.similarity(compare[compare_id], base[base_id])
+                if scored is not None:
+                    row["similarity"] = scored
             rows.sort(key=_rank)
             del rows[top_n:]
         return ranked
 
-    def _scripted_pair(self, compare: tuple[str, str], base: tuple[str, str], facts: RequestFacts) -> float | None:
+    def _scripted_pair(
+        self, compare: tuple[str, str], base: tuple[str, str], facts: RequestFacts | None
+    ) -> float | None:
         with self._lock:
             for script in reversed(self._similarity):
                 if script.accepts(compare, base, facts):

@@ -13,6 +13,7 @@ from .config import ClientConfig, MockConfig
 from .faults import FaultPlan
 from .hosts import DEFAULT_LIVE_AUTH_URL, LABELF_HOSTS, header_host
 from .journal import Journal
+from .replay import Replay, load_recordings, serve_recorded_models
 from .scripts import Scripts
 
 #: Discovery's issuer, and a JWT's ``iss``, when the mock is reached in-process (no served URL).
@@ -22,15 +23,23 @@ __all__ = ["MockState", "state_of"]
 
 
 class MockState:
-    """Per-app state, reachable as ``app.state.mock``; ``reset()`` gives a test a clean slate."""
+    """Per-app state, reachable as ``app.state.mock``; ``reset()`` gives a test a clean slate.
+
+    The config's recordings are loaded here (a bad one raises :class:`~.recordings.RecordingError`, a
+    ``ConfigError``), and the models they hold that the config lacks are added to ``config``.
+    """
 
     def __init__(self, config: MockConfig) -> None:
+        recordings = load_recordings(config.recordings)
+        config = serve_recorded_models(config, recordings)
         self.config = config
+        #: Recorded live answers (``labelf-mock record``); scripts take precedence over them.
+        self.replay = Replay(recordings, strict=config.recording_strict)
         self.clock: Clock = ManualClock()
         self.tokens = TokenMinter(config.token_key, tuple(c.client_id for c in config.clients))
         self.faults = FaultPlan(config.max_body_bytes)
         #: Scripted answers and per-test model states (``labelf_mock.model(2).answer(...)``).
-        self.scripts = Scripts(config)
+        self.scripts = Scripts(config, self.replay)
         self.journal = Journal(config.journal_size)
         #: Overrides every client's token lifetime while set (the plugin's "token expires after T").
         self.expires_in_override: int | None = None
@@ -105,12 +114,14 @@ class MockState:
         self.tokens.listeners.append(listener)
 
     def reset(self) -> None:
-        """Back to the wall clock, with no revocations, faults, scripts, journal or lifetime override."""
+        """Back to the wall clock, with no revocations, faults, scripts, per-test recordings, journal or lifetime
+        override."""
         if isinstance(self.clock, ManualClock):
             self.clock.reset()
         self.tokens.clear_revocations()
         self.faults.clear()
         self.scripts.clear()
+        self.replay.clear()
         self.journal.clear()
         self.expires_in_override = None
         self.quota_used = 0
