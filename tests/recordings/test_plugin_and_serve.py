@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import start_served_mock
 from tests.recordings.conftest import RECORDING
 
+pytestmark = pytest.mark.slow  # each test starts a process
+
 MARKED_TESTS = """
 import httpx
 import pytest
