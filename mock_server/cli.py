@@ -18,7 +18,7 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
-from .app import create_app
+from .app import MockApp, create_app
 from .config import (
     API_GENERATIONS,
     TOKEN_FORMATS,
