@@ -8,6 +8,8 @@ for the kit being installed.
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +21,8 @@ from ._redaction_hooks import register as register_redaction
 from .mock_server import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 
 if TYPE_CHECKING:
+    import threading
+
     import httpx
 
     from .handle import Credentials, LabelfMock
@@ -40,6 +44,7 @@ __all__ = [
 _RESTARTS = pytest.StashKey[list[str]]()
 _LEARNING = pytest.StashKey[set[int]]()
 _CONFIG_CONFLICT = pytest.StashKey[str]()
+_THREADS = pytest.StashKey[frozenset["threading.Thread"]]()
 _Options = TypeVar("_Options", "MarkerOptions", "InterceptOptions")
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 
@@ -224,10 +229,36 @@ def _config_definition(item: pytest.Function) -> str:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Refuse a test that would silently get a mock built from another directory's ``labelf_config``."""
+    """Refuse a test that would silently get a mock built from another directory's ``labelf_config``; note the
+    threads running when a test that uses the mock starts (see :func:`pytest_runtest_teardown`)."""
     conflict = item.stash.get(_CONFIG_CONFLICT, None)
     if conflict is not None:
         pytest.fail(conflict, pytrace=False)
+    if "labelf_mock" in getattr(item, "fixturenames", ()):
+        from ._late_requests import running_threads
+
+        item.stash[_THREADS] = running_threads()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    """After every fixture of the test has ended: remove what is left of interception's patches (a
+    ``monkeypatch`` undone after the kit's fixture), remember the threads the test left running, and warn
+    about requests that reached the mock after their test ended (:class:`LateRequestWarning`)."""
+    result = yield
+    if "labelf_testkit.interception" in sys.modules:
+        from ._patching import repair
+
+        repair()
+    if "labelf_testkit._late_requests" in sys.modules:
+        from ._late_requests import LateRequestWarning, take_arrivals, test_ended
+
+        started_with = item.stash.get(_THREADS, None)
+        if started_with is not None:
+            test_ended(started_with, item.nodeid)
+        for message in take_arrivals():
+            warnings.warn(LateRequestWarning(message), stacklevel=1)
+    return result
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -297,9 +328,14 @@ def _recover(config: pytest.Config, server: SocketServer) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """Say so if the session's mock server had to be restarted."""
+    """Say so if the session's mock server had to be restarted, or requests arrived after the last test."""
     for line in config.stash.get(_RESTARTS, []):
         terminalreporter.write_line(line, yellow=True)
+    if "labelf_testkit._late_requests" in sys.modules:
+        from ._late_requests import take_arrivals
+
+        for line in take_arrivals():
+            terminalreporter.write_line(line, yellow=True)
 
 
 def _marker_options(request: pytest.FixtureRequest, name: str, options: type[_Options]) -> _Options:

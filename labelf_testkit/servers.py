@@ -8,14 +8,17 @@ real certificate chain, against a CA that only the redirected connections trust.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from ._late_requests import guard
 from .mock_server import (
     LABELF_HOSTS,
     LoopbackTLS,
@@ -103,13 +106,17 @@ class MockServers:
         #: Connections interception is to refuse (``LabelfMock.refuse_connections``), and those it refused.
         self.refusals = ConnectionRefusals()
         self._closed_port: socket.socket | None = None
+        self._remove_tls: weakref.finalize[..., MockServers] | None = None
 
     @property
     def tls(self) -> LoopbackTLS:
         """The CA bundle, certificate chain and key of the https server (made on first use)."""
         with self._lock:
             if self._tls is None:
-                folder = self._tls_dir or tempfile.mkdtemp(prefix="labelf-testkit-tls-")
+                folder = self._tls_dir
+                if folder is None:  # ours, with the CA and the leaf key: removed at stop() or at exit at the latest
+                    folder = tempfile.mkdtemp(prefix="labelf-testkit-tls-")
+                    self._remove_tls = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
                 self._tls = make_loopback_tls(folder, extra_names=sorted(LABELF_HOSTS))
             return self._tls
 
@@ -147,7 +154,8 @@ class MockServers:
         with self._lock:
             server = self._servers.get(secure)
             if server is None:
-                server = self._servers[secure] = SocketServer(self.app, tls=self.tls if secure else None)
+                tls = self.tls if secure else None
+                server = self._servers[secure] = SocketServer(self.app, tls=tls, wrap=guard)
                 server.start()
             return server
 
@@ -155,15 +163,26 @@ class MockServers:
         """Close the connections of requests not answered yet, on every server; how many were closed."""
         return sum(server.drop_in_flight() for server in self.started())
 
+    def close_connections(self) -> None:
+        """Close every connection to these servers, idle keep-alive ones included; returns once they are."""
+        for server in self.started():
+            server.drop_in_flight(idle=True)
+
     def stop(self) -> None:
-        """Stop every server (threads joined, sockets closed)."""
+        """Stop every server (threads joined, sockets closed) and remove the TLS folder this object made; the
+        servers start again on next use."""
         with self._lock:
             servers, self._servers = list(self._servers.values()), {}
             if self._closed_port is not None:
                 self._closed_port.close()
                 self._closed_port = None
+            remove_tls, self._remove_tls = self._remove_tls, None
+            if remove_tls is not None:
+                self._tls = self._context = None
         for server in servers:
             server.stop()
+        if remove_tls is not None:
+            remove_tls()
 
 
 class ServerPool:

@@ -7,6 +7,8 @@ Sources: Labelf's "Obtaining a token" page (``auth.app.labelf.ai``), the older A
 
 from __future__ import annotations
 
+import contextlib
+
 __all__ = [
     "AUTH_HOST",
     "DEFAULT_LIVE_API_URL",
@@ -31,8 +33,17 @@ DEFAULT_LIVE_API_URL = f"https://{OLDER_API_HOST}"
 
 
 def normalize_host(host: str) -> str:
-    """``host`` as DNS compares it: case-insensitive, without the root's trailing dot, IPv6 without brackets."""
-    return host.strip("[]").rstrip(".").lower()
+    """``host`` as DNS compares it: case-insensitive, without the root's trailing dot, IPv6 without brackets.
+
+    A name that is not ASCII is compared after IDNA encoding, as ``socket.getaddrinfo`` encodes it before the
+    resolver sees it (Python's ``idna`` codec, RFC 3490 ToASCII: ``auth。app。labelf。ai`` and full-width
+    letters are ``auth.app.labelf.ai``).  A name the codec refuses stays as it is: no resolver finds it either.
+    """
+    name = host.strip("[]").rstrip(".").lower()
+    if not name.isascii():
+        with contextlib.suppress(UnicodeError):
+            name = name.encode("idna").decode("ascii").rstrip(".").lower()
+    return name
 
 
 def header_host(value: str) -> str:

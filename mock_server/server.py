@@ -12,6 +12,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -117,8 +118,15 @@ class SocketServer:
     """``app`` served by uvicorn on ``host`` (loopback) and a free port, in a daemon thread; over https when
     ``tls`` is given (its certificate chain and key; clients trust ``tls.ca_bundle``)."""
 
-    def __init__(self, app: MockApp, host: str = "127.0.0.1", tls: LoopbackTLS | None = None) -> None:
+    def __init__(
+        self,
+        app: MockApp,
+        host: str = "127.0.0.1",
+        tls: LoopbackTLS | None = None,
+        wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+    ) -> None:
         self.app = app
+        self._wrap = wrap  # ASGI middleware around the app, outermost (the plugin's late-request guard)
         self.host = host
         self.tls = tls
         self.port = 0
@@ -148,8 +156,9 @@ class SocketServer:
             # Discovery's issuer: the URL a request was served on, never the Host header.
             self.app.mock.served_at(self.base_url, (self.host, self.port))
         tls = self.tls
+        served = cancellable(self.app)
         config = uvicorn.Config(
-            cancellable(self.app),
+            self._wrap(served) if self._wrap else served,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -178,21 +187,24 @@ class SocketServer:
         except BaseException as exc:  # reported by start() or stop()
             self._error = exc
 
-    def drop_in_flight(self, timeout: float = 5.0) -> int:
+    def drop_in_flight(self, timeout: float = 5.0, idle: bool = False) -> int:
         """Close every connection whose request has not been answered yet; returns how many (thread-safe).
 
         The plugin calls this when a test ends, so a request its client gave up on (a timeout, a thread never
-        joined) cannot be answered into the next test.  Idle keep-alive connections stay open.
+        joined) cannot be answered into the next test.  Idle keep-alive connections stay open, unless ``idle``:
+        then they are closed too, and this returns once their sockets are.
         """
         server, loop = self._server, self._server._loop if self._server else None
         if server is None or loop is None or loop.is_closed():
             return 0
         state = server.server_state
-        if not state.tasks and not any(_busy(c) for c in list(state.connections)):
+        if not state.tasks and not (state.connections if idle else any(_busy(c) for c in list(state.connections))):
             return 0  # the usual case, answered without a hop to the server's thread
 
         def close() -> int:
             busy = [c for c in server.server_state.connections if _busy(c)]
+            for connection in [c for c in server.server_state.connections if c not in busy] if idle else ():
+                connection.transport.abort()
             for connection in busy:
                 # Before the cancellation lands: nothing more is sent (uvicorn would answer a 500 otherwise).
                 connection.cycle.disconnected = True  # type: ignore[union-attr]  # _busy found a cycle
@@ -202,7 +214,12 @@ class SocketServer:
             return len(busy)
 
         async def close_in_loop() -> int:
-            return close()
+            closed = close()
+            for _ in range(100):  # the sockets close, and uvicorn forgets them, a few loop iterations later
+                if not idle or not server.server_state.connections:
+                    break
+                await asyncio.sleep(0)
+            return closed
 
         try:
             return asyncio.run_coroutine_threadsafe(close_in_loop(), loop).result(timeout)

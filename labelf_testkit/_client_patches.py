@@ -1,0 +1,268 @@
+"""Interception inside the HTTP clients, where a connection is chosen rather than made: proxies and pools.
+
+**Proxies.** With ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` set (or a proxy given in code), a client sends a
+Labelf request to the proxy: ``CONNECT auth.app.labelf.ai:443``, or the whole plain-http request.  While
+interception is active, each client's own proxy choice skips Labelf's hosts, as ``NO_PROXY`` would:
+requests (``requests.adapters.select_proxy``), urllib (``urllib.request.proxy_bypass``), httpx (a proxy mount
+of ``Client``/``AsyncClient`` is passed over) and aiohttp (``trust_env``'s proxy look-up).  Below that, a
+Labelf request that still heads for a proxy (a tunnel in ``http.client``, httpcore's proxy connections,
+aiohttp's ``proxy=``) is stopped with :class:`~labelf_testkit._routing.UnroutableRequestError` before the
+proxy sees it.
+
+**Pooled connections.** A keep-alive connection to a Labelf host opened before interception resolves no name
+when it is reused; it would reach whatever it reached then.  Before reusing one (urllib3's pool, httpcore's
+pool, aiohttp's connector, a kept ``http.client`` connection), the client finds it closed unless it is a
+connection to the mock's servers, and opens a new one, which interception routes.
+
+Nothing here imports a client: a client not imported yet needs no patch (``http.client`` and
+``urllib.request`` are the standard library's).
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import sys
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._routing import Route, UnroutableRequestError, current
+from .mock_server import normalize_host
+
+__all__ = ["client_patches"]
+
+_Patch = tuple[Any, str, Any]
+
+
+def client_patches() -> list[_Patch]:
+    """Patches for the standard library's clients and every client already imported."""
+    patches = _http_client() + _urllib()
+    for module, patch in (
+        ("requests.adapters", _requests),
+        ("urllib3.connectionpool", _urllib3),
+        ("httpx", _httpx),
+        ("httpcore", _httpcore),
+        ("aiohttp.connector", _aiohttp),
+    ):
+        if module in sys.modules:
+            patches += patch()
+    return patches
+
+
+def _host(url: object) -> str:
+    value = url.decode("ascii", "replace") if isinstance(url, bytes) else str(url)
+    return urlsplit(value if "//" in value else f"//{value}").hostname or ""
+
+
+def _routed(host: object) -> Route | None:
+    route = current()
+    return route if route is not None and route.takes(host) else None
+
+
+def _stale(route: Route, sock: Any) -> bool:
+    """Whether a kept connection's socket leads somewhere other than the mock (or nowhere any more)."""
+    if sock is None:
+        return False
+    try:
+        return not route.serves(sock.getpeername())
+    except OSError:
+        return True
+
+
+def _proxied(host: object, via: str) -> UnroutableRequestError:
+    return UnroutableRequestError(
+        f"labelf-testkit stopped a request to {normalize_host(str(host))!r} through a proxy ({via}): while "
+        "interception is active, Labelf's hosts go to the mock, never to a proxy. Nothing was sent to the proxy. "
+        "Let the client choose its proxy from the environment (HTTPS_PROXY/NO_PROXY), which interception "
+        "bypasses for Labelf's hosts, or give no proxy for them."
+    )
+
+
+def _stdlib_http_connection() -> Any:
+    """``http.client.HTTPConnection`` itself, also while a tool (vcrpy) has put its own class in its place."""
+    candidates = [http.client.HTTPConnection, getattr(sys.modules.get("urllib3.connection"), "HTTPConnection", None)]
+    for candidate in candidates:
+        for cls in getattr(candidate, "__mro__", ()):
+            if cls.__module__ == "http.client" and cls.__name__ == "HTTPConnection" and "putrequest" in vars(cls):
+                return cls
+    return None
+
+
+def _http_client() -> list[_Patch]:
+    cls = _stdlib_http_connection()
+    if cls is None:
+        return []
+    putrequest, tunnel = cls.__dict__["putrequest"], cls.__dict__["_tunnel"]
+
+    def patched_putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        route = current()
+        if route is not None:
+            if "://" in url and route.takes(_host(url)) and not route.takes(self.host):
+                raise _proxied(_host(url), f"{self.host}:{self.port}")  # an absolute-form request to a proxy
+            if self.sock is not None and route.takes(self.host) and _stale(route, self.sock):
+                self.close()  # opened before interception: reconnect, through interception
+        return putrequest(self, method, url, *args, **kwargs)
+
+    def patched_tunnel(self: Any) -> Any:
+        if _routed(self._tunnel_host) is not None:
+            raise _proxied(self._tunnel_host, f"CONNECT through {self.host}:{self.port}")
+        return tunnel(self)
+
+    return [(cls, "putrequest", patched_putrequest), (cls, "_tunnel", patched_tunnel)]
+
+
+def _urllib() -> list[_Patch]:
+    original = urllib.request.proxy_bypass
+
+    def proxy_bypass(host: str, *args: Any, **kwargs: Any) -> Any:
+        return True if _routed(_host(host)) is not None else original(host, *args, **kwargs)
+
+    return [(urllib.request, "proxy_bypass", proxy_bypass)]
+
+
+def _requests() -> list[_Patch]:
+    adapters = sys.modules["requests.adapters"]
+    original = adapters.__dict__["select_proxy"]
+
+    def select_proxy(url: Any, proxies: Any) -> Any:
+        return None if _routed(_host(url)) is not None else original(url, proxies)
+
+    return [(adapters, "select_proxy", select_proxy)]
+
+
+def _urllib3() -> list[_Patch]:
+    pool = sys.modules["urllib3.connectionpool"]
+    original = pool.__dict__["is_connection_dropped"]
+
+    def is_connection_dropped(conn: Any) -> bool:
+        route = _routed(getattr(conn, "host", None))
+        if route is not None and _stale(route, getattr(conn, "sock", None)):
+            return True
+        return bool(original(conn))
+
+    return [(pool, "is_connection_dropped", is_connection_dropped)]
+
+
+def _is_proxy_transport(transport: Any) -> bool:
+    import httpcore
+
+    proxies = (httpcore.HTTPProxy, httpcore.SOCKSProxy, httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy)
+    return isinstance(getattr(transport, "_pool", None), proxies)
+
+
+def _httpx() -> list[_Patch]:
+    import httpx
+
+    def chooser(cls: Any) -> Any:
+        original = cls.__dict__["_transport_for_url"]
+
+        def _transport_for_url(self: Any, url: Any) -> Any:
+            if _routed(url.host) is None:
+                return original(self, url)
+            for pattern, transport in self._mounts.items():  # as httpx does, passing over proxies
+                if pattern.matches(url) and not _is_proxy_transport(transport):
+                    return self._transport if transport is None else transport
+            if _is_proxy_transport(self._transport):
+                raise _proxied(url.host, "the client's own transport")
+            return self._transport
+
+        return (cls, "_transport_for_url", _transport_for_url)
+
+    return [chooser(httpx.Client), chooser(httpx.AsyncClient)]
+
+
+def _httpcore() -> list[_Patch]:
+    import httpcore._async.http_proxy as async_proxy
+    import httpcore._sync.http_proxy as sync_proxy
+    from httpcore import AsyncHTTPConnection, HTTPConnection
+
+    def expiry(cls: Any) -> _Patch:
+        original = cls.__dict__["has_expired"]
+
+        def has_expired(self: Any) -> bool:
+            route = _routed(self._origin.host.decode("ascii"))
+            inner = self._connection
+            if route is not None and inner is not None and self.is_idle():
+                stream = getattr(inner, "_network_stream", None)
+                if stream is not None and _stale(route, stream.get_extra_info("socket")):
+                    return True
+            return bool(original(self))
+
+        return (cls, "has_expired", has_expired)
+
+    def refusal(cls: Any, name: str) -> _Patch:
+        original = cls.__dict__[name]
+
+        def check(request: Any) -> None:
+            if _routed(request.url.host.decode("ascii")) is not None:
+                raise _proxied(request.url.host.decode("ascii"), "an httpcore proxy")
+
+        if name.startswith("handle_async"):
+
+            async def handle_async(self: Any, request: Any) -> Any:
+                check(request)
+                return await original(self, request)
+
+            return (cls, name, handle_async)
+
+        def handle(self: Any, request: Any) -> Any:
+            check(request)
+            return original(self, request)
+
+        return (cls, name, handle)
+
+    return [
+        expiry(HTTPConnection),
+        expiry(AsyncHTTPConnection),
+        refusal(sync_proxy.ForwardHTTPConnection, "handle_request"),
+        refusal(sync_proxy.TunnelHTTPConnection, "handle_request"),
+        refusal(async_proxy.AsyncForwardHTTPConnection, "handle_async_request"),
+        refusal(async_proxy.AsyncTunnelHTTPConnection, "handle_async_request"),
+    ]
+
+
+def _aiohttp() -> list[_Patch]:
+    import aiohttp.client
+    import aiohttp.connector
+
+    connectors = aiohttp.connector
+    env_proxy = aiohttp.client.__dict__["get_env_proxy_for_url"]
+    get, resolve = connectors.BaseConnector.__dict__["_get"], connectors.TCPConnector.__dict__["_resolve_host"]
+    via_proxy = connectors.TCPConnector.__dict__["_create_proxy_connection"]
+
+    def get_env_proxy_for_url(url: Any) -> Any:
+        if _routed(url.host) is not None:
+            raise LookupError("labelf-testkit: Labelf's hosts bypass proxies while interception is active")
+        return env_proxy(url)
+
+    async def _get(self: Any, key: Any, *args: Any, **kwargs: Any) -> Any:
+        while True:
+            connection = await get(self, key, *args, **kwargs)
+            route = _routed(key.host)
+            if connection is None or route is None or key.proxy is not None:
+                return connection
+            transport = connection.transport
+            if transport is not None and route.serves(transport.get_extra_info("peername")):
+                return connection
+            connection.close()  # opened before interception: never reused for a Labelf host
+
+    async def _resolve_host(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        route = current()
+        address = route.address(host, port) if route is not None and route.takes(host) else None
+        if address is None:  # not ours: aiohttp's own resolver (its connect is still checked when blocking)
+            return await resolve(self, host, port, *args, **kwargs)
+        return [{"hostname": host, "host": address[0], "port": address[1], "family": socket.AF_INET, "proto": 0,
+                 "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+
+    async def _create_proxy_connection(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        if _routed(req.url.host) is not None:
+            raise _proxied(req.url.host, f"aiohttp proxy {req.proxy}")
+        return await via_proxy(self, req, *args, **kwargs)
+
+    return [
+        (aiohttp.client, "get_env_proxy_for_url", get_env_proxy_for_url),
+        (connectors.BaseConnector, "_get", _get),
+        (connectors.TCPConnector, "_resolve_host", _resolve_host),
+        (connectors.TCPConnector, "_create_proxy_connection", _create_proxy_connection),
+    ]

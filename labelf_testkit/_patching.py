@@ -1,0 +1,84 @@
+"""The kit's patches: installed while at least one interception holds them, removed when the last one ends.
+
+A patch that someone replaced on top of the kit's meanwhile (``monkeypatch.setattr(socket, "getaddrinfo",
+...)`` in a test body, undone after the kit's fixture ended) cannot be removed then; it is removed as soon as
+it is back in place (:func:`repair`, which the plugin calls after every test and every interception calls
+when it starts).  An attribute the owner only inherited is deleted again, not shadowed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["adopt", "hold", "installed", "release", "repair"]
+
+_Patch = tuple[Any, str, Any]
+_ABSENT = object()  # the attribute was inherited, not set on its owner: restoring deletes it
+
+_lock = threading.RLock()
+_holders = 0
+_installed: list[tuple[Any, str, Any, Any]] = []  # owner, name, original, replacement
+_pending: list[tuple[Any, str, Any, Any]] = []  # covered by someone else's patch: restored once back in place
+
+
+def hold(patches: Callable[[], list[_Patch]]) -> None:
+    """One more holder; the first one installs ``patches()``."""
+    global _holders
+    with _lock:
+        repair()
+        _holders += 1
+        if _holders == 1:
+            for owner, name, replacement in patches():
+                _install(owner, name, replacement)
+
+
+def release() -> None:
+    """One holder fewer; the last one removes every patch (or leaves it pending, see :func:`repair`)."""
+    global _holders
+    with _lock:
+        _holders -= 1
+        if _holders == 0:
+            for entry in reversed(_installed):
+                if not _restore(*entry):
+                    _pending.append(entry)
+            _installed.clear()
+
+
+def adopt(patches: list[_Patch]) -> None:
+    """Install more patches while held, for a client imported after interception started."""
+    with _lock:
+        if _holders:
+            for owner, name, replacement in patches:
+                _install(owner, name, replacement)
+
+
+def _install(owner: Any, name: str, replacement: Any) -> None:
+    _installed.append((owner, name, owner.__dict__.get(name, _ABSENT), replacement))
+    setattr(owner, name, replacement)
+
+
+def _restore(owner: Any, name: str, original: Any, replacement: Any) -> bool:
+    """Put ``original`` back if the kit's ``replacement`` is what is installed; whether it was."""
+    if owner.__dict__.get(name, _ABSENT) is not replacement:
+        return False
+    if original is _ABSENT:
+        delattr(owner, name)
+    else:
+        setattr(owner, name, original)
+    return True
+
+
+def repair() -> None:
+    """Remove the kit's patches that were covered by someone else's when interception ended and are back in
+    place now."""
+    with _lock:
+        _pending[:] = [entry for entry in reversed(_pending) if not _restore(*entry)][::-1]
+
+
+def installed() -> list[str]:
+    """What of the kit is installed right now, as ``owner.attribute`` names (empty when nothing is): patches
+    held by an active interception, and patches still covered by someone else's."""
+    with _lock:
+        return [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name, _, _ in _installed + _pending]

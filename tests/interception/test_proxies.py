@@ -1,0 +1,174 @@
+"""Row 1: with HTTPS_PROXY/HTTP_PROXY/ALL_PROXY set, every client's Labelf request reaches the mock and a proxy
+never sees one; other hosts still go through the proxy (the control that shows the proxy is in use)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import aiohttp
+import httpx
+import pytest
+import requests
+
+from labelf_testkit import BlockedRequestError, RunningMock, interception, start_mock
+
+from .loopback import RecordingProxy, recording_proxy
+
+TOKEN_URL = "https://auth.app.labelf.ai/oauth2/token"
+PLAIN_URL = "http://api.app.labelf.ai/v2/models"
+BASIC = "Basic " + base64.b64encode(b"CLIENT_ID:CLIENT_SECRET").decode()
+FORM = {"Authorization": BASIC, "Content-Type": "application/x-www-form-urlencoded"}
+GRANT = b"grant_type=client_credentials"
+OTHER = "http://elsewhere.example/"
+
+ENVIRONMENTS = {
+    "upper": ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"),
+    "lower": ("https_proxy", "http_proxy", "all_proxy"),
+    "all_proxy only": ("ALL_PROXY", "all_proxy"),
+}
+NO_PROXY = ["", "localhost,127.0.0.1", "*.example.com", ".labelf.example", "auth.app.labelf.ai.evil"]
+
+
+@pytest.fixture
+def proxy() -> Iterator[RecordingProxy]:
+    with recording_proxy() as recording:
+        yield recording
+
+
+@pytest.fixture(params=sorted(ENVIRONMENTS))
+def proxied_env(request: pytest.FixtureRequest, proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch) -> str:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name in ENVIRONMENTS[request.param]:
+        monkeypatch.setenv(name, proxy.url)
+    return str(request.param)
+
+
+@pytest.fixture(params=[False, True], ids=["pass-other-hosts", "block-other-hosts"])
+def mock(request: pytest.FixtureRequest, proxied_env: str) -> Iterator[RunningMock]:
+    with start_mock(intercept=True, block_other_hosts=request.param) as running:
+        yield running
+
+
+def _control(proxy: RecordingProxy) -> None:
+    """The environment's proxy is in use: a request to another host reaches it."""
+    assert requests.get(OTHER, timeout=5).status_code == 502
+    assert any(line.startswith(f"GET {OTHER}") for line in proxy.seen), proxy.seen
+
+
+def test_requests(mock: RunningMock, proxy: RecordingProxy) -> None:
+    _control(proxy)
+    assert requests.post(TOKEN_URL, data=GRANT, headers=FORM, timeout=5).status_code == 200
+    assert requests.get(PLAIN_URL, headers={"Authorization": BASIC}, timeout=5).status_code == 401
+    with requests.Session() as session:  # explicit proxies in code are passed over too
+        explicit = {"https": proxy.url, "http": proxy.url}
+        assert session.post(TOKEN_URL, data=GRANT, headers=FORM, proxies=explicit, timeout=5).status_code == 200
+    assert [entry.path for entry in mock.journal] == ["/oauth2/token", "/v2/models", "/oauth2/token"]
+    assert proxy.labelf_requests() == []
+
+
+def test_httpx_sync(mock: RunningMock, proxy: RecordingProxy) -> None:
+    with httpx.Client() as client:
+        assert client.post(TOKEN_URL, content=GRANT, headers=FORM).status_code == 200
+        assert client.get(PLAIN_URL, headers={"Authorization": BASIC}).status_code == 401
+        assert client.get(OTHER).status_code == 502  # the control: the proxy answers
+    with httpx.Client(proxy=proxy.url) as explicit:
+        assert explicit.post(TOKEN_URL, content=GRANT, headers=FORM).status_code == 200
+    assert len(mock.journal) == 3
+    assert proxy.labelf_requests() == [] and proxy.seen
+
+
+@pytest.mark.anyio
+async def test_httpx_async(mock: RunningMock, proxy: RecordingProxy) -> None:
+    async with httpx.AsyncClient() as client:
+        assert (await client.post(TOKEN_URL, content=GRANT, headers=FORM)).status_code == 200
+        assert (await client.get(PLAIN_URL, headers={"Authorization": BASIC})).status_code == 401
+    assert len(mock.journal) == 2
+    assert proxy.labelf_requests() == []
+
+
+def test_urllib(mock: RunningMock, proxy: RecordingProxy) -> None:
+    opener = urllib.request.build_opener()  # reads the environment's proxies now
+    with opener.open(urllib.request.Request(TOKEN_URL, data=GRANT, headers=FORM), timeout=5) as response:
+        assert response.status == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(urllib.request.Request(PLAIN_URL, headers={"Authorization": BASIC}), timeout=5)
+    assert refused.value.code == 401
+    refused.value.close()
+    assert len(mock.journal) == 2
+    assert proxy.labelf_requests() == []
+
+
+def mock_env_has_http_proxy() -> bool:
+    return any(os.environ.get(name) for name in ("HTTP_PROXY", "http_proxy"))
+
+
+@pytest.mark.anyio
+async def test_aiohttp_trust_env(mock: RunningMock, proxy: RecordingProxy) -> None:
+    async with aiohttp.ClientSession(trust_env=True) as session:
+        async with session.post(TOKEN_URL, data=GRANT, headers=FORM) as response:
+            assert response.status == 200
+        async with session.get(PLAIN_URL, headers={"Authorization": BASIC}) as response:
+            assert response.status == 401
+        if mock_env_has_http_proxy():  # aiohttp reads HTTP(S)_PROXY, not ALL_PROXY
+            async with session.get(OTHER) as response:  # the control: the proxy answers 502
+                assert response.status == 502
+            assert proxy.seen
+    assert len(mock.journal) == 2
+    assert proxy.labelf_requests() == []
+
+
+@pytest.mark.anyio
+async def test_aiohttp_explicit_proxy_is_refused_before_the_proxy_sees_it(
+    mock: RunningMock, proxy: RecordingProxy
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(
+            interception.UnroutableRequestError, match=r"labelf-testkit stopped a request to 'auth\.app\.labelf\.ai'"
+        ):
+            await session.post(TOKEN_URL, data=GRANT, headers=FORM, proxy=proxy.url)
+    assert proxy.seen == []
+
+
+@pytest.mark.parametrize("no_proxy", NO_PROXY)
+def test_no_proxy_variations_change_nothing_for_labelf(
+    no_proxy: str, proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setenv("http_proxy", proxy.url)
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    monkeypatch.setenv("no_proxy", no_proxy)
+    with start_mock(intercept=True) as running:
+        assert requests.post(TOKEN_URL, data=GRANT, headers=FORM, timeout=5).status_code == 200
+        with httpx.Client() as client:
+            assert client.get(PLAIN_URL).status_code == 401
+        assert len(running.journal) == 2
+    assert proxy.labelf_requests() == []
+
+
+def test_a_tunnel_to_labelf_through_any_proxy_is_stopped_before_connect(proxy: RecordingProxy) -> None:
+    import http.client
+
+    port = int(proxy.url.rsplit(":", 1)[1])
+    with start_mock(intercept=True):
+        connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=5)
+        connection.set_tunnel("auth.app.labelf.ai", 443)
+        with pytest.raises(interception.UnroutableRequestError, match=r"CONNECT through 127\.0\.0\.1"):
+            connection.request("POST", "/oauth2/token", body=GRANT, headers=FORM)
+        connection.close()
+        plain = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        with pytest.raises(interception.UnroutableRequestError, match="through a proxy"):
+            plain.request("GET", PLAIN_URL, headers={"Authorization": BASIC})
+        plain.close()
+    assert proxy.seen == []
+
+
+def test_blocking_still_refuses_other_hosts_that_skip_the_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "*")
+    with start_mock(intercept=True, block_other_hosts=True), pytest.raises(BlockedRequestError):
+        requests.get(OTHER, timeout=5)
