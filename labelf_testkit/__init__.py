@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         create_app,
         requests_adapter,
     )
+    from .remote import RemoteMock, RemoteMockError, connect
     from .route_faults import RouteFaults, TokenFaults
     from .scripting import ModelScript
     from .standalone import RunningMock, serve_mock, start_mock
@@ -57,6 +58,9 @@ _WHERE = {
     "create_app": ".mock_server",
     "RouteFaults": ".route_faults",
     "ModelScript": ".scripting",
+    "RemoteMock": ".remote",
+    "RemoteMockError": ".remote",
+    "connect": ".remote",
     "ScriptError": ".mock_server",
     "RunningMock": ".standalone",
     "serve_mock": ".standalone",
@@ -83,6 +87,8 @@ __all__ = [
     "LiveBudgetExceeded",
     "MockConfig",
     "ModelScript",
+    "RemoteMock",
+    "RemoteMockError",
     "RouteFaults",
     "RunningMock",
     "ScriptError",
@@ -91,6 +97,7 @@ __all__ = [
     "TokenFaults",
     "UnusedFaultsError",
     "__version__",
+    "connect",
     "create_app",
     "intercept",
     "requests_adapter",

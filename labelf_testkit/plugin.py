@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from .handle import Credentials, LabelfMock
     from .mock_server import MockConfig, Redactor, SocketServer
+    from .remote import RemoteMock
     from .servers import MockServers, ServerPool
     from .target import Target
 
@@ -47,6 +48,12 @@ _CONFIG_CONFLICT = pytest.StashKey[str]()
 _THREADS = pytest.StashKey[frozenset["threading.Thread"]]()
 _Options = TypeVar("_Options", "MarkerOptions", "InterceptOptions")
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
+#: The environment variable that names a remote mock, as ``--labelf-mock-url`` does.
+REMOTE_URL_ENV = "LABELF_MOCK_URL"
+_LOCAL_ONLY = (
+    "{} needs the mock in this process; this run steers the remote mock at {} (--labelf-mock-url / "
+    "LABELF_MOCK_URL). Interception, connection refusals and labelf_mock_server are local only."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +111,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     flag("--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered")
     flag("--labelf-mock-tls", "serve the session's mock over https from a throwaway CA (labelf_mock.ca_bundle)")
+    option(
+        "--labelf-mock-url",
+        "use the labelf-mock serve at this URL instead of one in this process: each worker steers a control session "
+        f"of its own there (env {REMOTE_URL_ENV}; control token from LABELF_MOCK_CONTROL_TOKEN)",
+    )
 
 
 def setting(config: pytest.Config, name: str) -> str | None:
@@ -123,6 +135,11 @@ def setting(config: pytest.Config, name: str) -> str | None:
 def enabled(config: pytest.Config, name: str) -> bool:
     """Whether an on/off ``--labelf-*`` setting is on (the flag given, or ``true``/``yes``/``1`` in the ini)."""
     return (setting(config, name) or "false").lower() in {"1", "true", "yes"}
+
+
+def remote_url(config: pytest.Config) -> str | None:
+    """The remote mock this run steers (``--labelf-mock-url``, its ini key, or ``LABELF_MOCK_URL``), if any."""
+    return setting(config, "labelf_mock_url") or os.environ.get(REMOTE_URL_ENV) or None
 
 
 def is_live(config: pytest.Config) -> bool:
@@ -300,6 +317,31 @@ def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
     pool.stop()
 
 
+@pytest.fixture(scope="session")
+def _labelf_remote(request: pytest.FixtureRequest) -> Iterator[RemoteMock | None]:
+    """Scope: session. With ``--labelf-mock-url``: this worker's control session on the remote mock (one per
+    worker, reset around each test, closed at the end); else ``None``."""
+    url = remote_url(request.config)
+    if url is None or is_live(request.config):
+        yield None
+        return
+    from .remote import connect
+
+    handle = connect(url)
+    redactor(request.config).add_credentials(*handle.credentials.auth)
+    redactor(request.config).add(handle.api_key)
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def _local_only(request: pytest.FixtureRequest, what: str) -> None:
+    url = remote_url(request.config)
+    if url is not None and not is_live(request.config):
+        pytest.skip(_LOCAL_ONLY.format(what, url))
+
+
 def _serving(request: pytest.FixtureRequest, servers: MockServers) -> SocketServer:
     """The server tests talk to directly: https with ``--labelf-mock-tls``, else http; restarted if it died."""
     server = servers.secure() if enabled(request.config, "labelf_mock_tls") else servers.plain()
@@ -314,7 +356,9 @@ def labelf_mock_server(
     request: pytest.FixtureRequest, labelf_config: MockConfig, _labelf_servers: ServerPool
 ) -> SocketServer:
     """Scope: session (one per xdist worker). The mock served by uvicorn on an ephemeral 127.0.0.1 port
-    (https with ``--labelf-mock-tls``), stopped at session end. Mock-only: skipped with --labelf-target=live."""
+    (https with ``--labelf-mock-tls``), stopped at session end. Mock-only: skipped with --labelf-target=live, and
+    with ``--labelf-mock-url`` (the mock is elsewhere)."""
+    _local_only(request, "labelf_mock_server")
     return _serving(request, _labelf_servers.for_config(labelf_config))
 
 
@@ -385,19 +429,26 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.fixture
 def labelf_mock(
-    request: pytest.FixtureRequest, labelf_config: MockConfig, _labelf_servers: ServerPool
+    request: pytest.FixtureRequest,
+    labelf_config: MockConfig,
+    _labelf_servers: ServerPool,
+    _labelf_remote: RemoteMock | None,
 ) -> Iterator[LabelfMock]:
     """Scope: function. A :class:`LabelfMock` handle on the session server for this test's ``labelf_config``,
     reset before and after the test: plan faults (``labelf_mock.token.fail(times=2, status=503)``), move the
     clock, read the journal. Requests still unanswered when the test ends are dropped, never recorded in the
     next test's journal. With ``@pytest.mark.labelf(assert_all_faults_used=True)`` (or the ini/option of that
-    name) a test whose planned faults were never triggered fails, listing them. Mock-only."""
+    name) a test whose planned faults were never triggered fails, listing them. Mock-only. With
+    ``--labelf-mock-url``: a :class:`~labelf_testkit.RemoteMock` on this worker's session of the remote mock."""
     from .handle import LabelfMock
 
     options = _marker_options(request, "labelf", MarkerOptions)
     check = options.assert_all_faults_used
     if check is None:
         check = enabled(request.config, "labelf_assert_all_faults_used")
+    if _labelf_remote is not None:
+        yield from _remote_handle(request, _labelf_remote, check)
+        return
     servers = _labelf_servers.for_config(_checked_config(labelf_config))
     server = _serving(request, servers)
     handle = LabelfMock(
@@ -418,6 +469,20 @@ def labelf_mock(
         handle.reset()
 
 
+def _remote_handle(request: pytest.FixtureRequest, handle: RemoteMock, check: bool) -> Iterator[LabelfMock]:
+    if request.node.get_closest_marker("labelf_recording") is not None:
+        _local_only(request, "@pytest.mark.labelf_recording")
+    handle.reset()
+    if check:
+        request.node.stash[_CHECK_FAULTS] = handle  # the same checks, over HTTP
+    try:
+        yield handle  # type: ignore[misc]  # the same API as LabelfMock (tests/control/test_remote.py)
+    finally:
+        if check:
+            del request.node.stash[_CHECK_FAULTS]
+        handle.reset()
+
+
 @pytest.fixture
 def labelf_intercept(
     request: pytest.FixtureRequest, labelf_mock: LabelfMock, labelf_config: MockConfig, _labelf_servers: ServerPool
@@ -427,7 +492,8 @@ def labelf_intercept(
     aiohttp), to the mock's loopback server (https with a throwaway CA that only those connections trust), so
     timeouts, retries, streaming and concurrency behave as over the network; yields the ``labelf_mock``
     handle. ``@pytest.mark.labelf_intercept(block_other_hosts=True)`` also refuses any other non-loopback host
-    with ``BlockedRequestError`` naming it. Mock-only."""
+    with ``BlockedRequestError`` naming it. Mock-only; skipped with ``--labelf-mock-url``."""
+    _local_only(request, "labelf_intercept")
     from .interception import intercept
     from .mock_server import LABELF_HOSTS
 
@@ -444,6 +510,9 @@ def labelf_credentials(request: pytest.FixtureRequest, labelf_config: MockConfig
     run's output from the moment this fixture runs; its ``repr`` never shows it."""
     from .handle import Credentials
 
+    remote: RemoteMock | None = request.getfixturevalue("_labelf_remote")
+    if remote is not None:
+        return remote.credentials  # its session's client, redacted since the session opened
     if not is_live(request.config):
         first = labelf_config.clients[0]
         client_id, secret = first.client_id, first.client_secret
@@ -465,6 +534,11 @@ def labelf_target(request: pytest.FixtureRequest, labelf_credentials: Credential
     from .target import Target
 
     config = request.config
+    remote: RemoteMock | None = request.getfixturevalue("_labelf_remote")
+    if remote is not None:
+        base = remote.base_url
+        learn = redactor(config).add_token
+        return Target("mock", base, base, labelf_credentials, RequestBudget(None), remote.ca_bundle, learn)
     if not is_live(config):
         server: SocketServer = request.getfixturevalue("labelf_mock_server")
         return Target("mock", server.base_url, server.base_url, labelf_credentials, RequestBudget(None))

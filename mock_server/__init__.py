@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .app import MockApp, create_app
     from .clock import Clock, ManualClock, SystemClock
     from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
+    from .control import CONTROL_PREFIX, CONTROL_TOKEN_ENV
     from .endpoints import (
         API_PREFIX,
         DISCOVERY_PATH,
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
     from .tls import LoopbackTLS, make_loopback_tls
 
 _WHERE = {
+    "CONTROL_PREFIX": ".control",
+    "CONTROL_TOKEN_ENV": ".control",
     "AUTH_HOST": ".hosts",
     "NEWER_API_HOST": ".hosts",
     "OLDER_API_HOST": ".hosts",
@@ -129,6 +132,8 @@ _WHERE = {
 __all__ = [
     "API_PREFIX",
     "AUTH_HOST",
+    "CONTROL_PREFIX",
+    "CONTROL_TOKEN_ENV",
     "DEFAULT_LIVE_API_URL",
     "DEFAULT_LIVE_AUTH_URL",
     "DISCOVERY_PATH",

@@ -10,10 +10,12 @@ from __future__ import annotations
 from .access import ControlAccess, is_loopback_address
 from .app import CONTROL_PREFIX, ControlledApp
 from .openapi import control_openapi
+from .operator import CONTROL_TOKEN_ENV
 from .sessions import DEFAULT_SESSION, Session, SessionLimits, SessionStore
 
 __all__ = [
     "CONTROL_PREFIX",
+    "CONTROL_TOKEN_ENV",
     "DEFAULT_SESSION",
     "ControlAccess",
     "ControlledApp",

@@ -1,0 +1,66 @@
+"""The HTTP side of the remote handle: one control session on a running ``labelf-mock serve``, its requests and
+what a refusal becomes in Python (the exception the in-process handle raises for the same mistake)."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .mock_server import CONTROL_PREFIX
+
+__all__ = ["ControlClient", "RemoteMockError"]
+
+
+class RemoteMockError(RuntimeError):
+    """The remote mock could not be reached, refused the control token, or answered what the handle cannot use."""
+
+
+class ControlClient:
+    """JSON requests to ``{base_url}/__labelf/...``, with the control token when there is one (never shown)."""
+
+    def __init__(self, base_url: str, token: str | None, verify: ssl.SSLContext | str | bool = True) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, verify=verify, timeout=30.0)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, str] | None = None,
+        error: type[Exception] = ValueError,
+        verdict: bool = False,
+    ) -> Any:
+        """The JSON answer of ``method path`` under the control prefix.  A 4xx refusal raises ``error`` with the
+        mock's message; with ``verdict``, a 409 (a failed verification) is returned like a 200."""
+        url = f"{CONTROL_PREFIX}{path}"
+        try:
+            response = self._http.request(method, url, json=body, params=params)
+        except httpx.TransportError as exc:
+            raise RemoteMockError(f"Could not reach the mock's control API at {self.base_url}{url}: {exc!r}") from exc
+        if response.status_code in (401, 403):
+            raise RemoteMockError(f"The mock at {self.base_url} refused control: {_message(response)}")
+        if response.status_code < 400 or (verdict and response.status_code == 409):
+            return response.json()
+        if response.status_code >= 500 or response.status_code == 429:
+            raise RemoteMockError(
+                f"{method} {self.base_url}{url} answered {response.status_code}: {_message(response)}"
+            )
+        raise error(_message(response))
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    return str(body.get("message", body)) if isinstance(body, dict) else str(body)

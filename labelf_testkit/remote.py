@@ -1,0 +1,337 @@
+"""``connect(url, token=…)``: the ``labelf_mock`` handle for a mock running in another process or container.
+
+The handle opens a control session of its own on a ``labelf-mock serve`` (its own client id, secret and API
+key; its own faults, scripts, model states, clock and journal) and steers it through the control API, with the
+same methods as the in-process handle.  What cannot cross a process boundary says so: a predicate as a text
+matcher or ``match_json``, connection refusals (those need interception in this process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import ssl
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Unpack
+
+from ._control_client import ControlClient, RemoteMockError
+from .handle import Credentials, UnusedFaultsError
+from .mock_server import (
+    API_PREFIX,
+    CONTROL_TOKEN_ENV,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    MatchArgs,
+    ModelConfig,
+    ScriptError,
+)
+from .remote_faults import RemoteRouteFaults, RemoteTokenFaults
+from .remote_journal import RemoteJournal, criteria
+
+__all__ = ["RemoteClock", "RemoteMock", "RemoteMockError", "RemoteModelScript", "connect"]
+
+TextMatcherLike = str | re.Pattern[str]
+_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+
+
+def _matcher(value: object, name: str) -> object:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+        return {"pattern": value.pattern, "flags": "".join(letter for flag, letter in _FLAGS if value.flags & flag)}
+    raise ScriptError(f"{name}: a remote mock takes exact texts and compiled patterns, not {value!r}")
+
+
+def _matchers(texts: object, name: str) -> list[object]:
+    items = texts if isinstance(texts, list | tuple) else [texts]
+    return [_matcher(item, name) for item in items]
+
+
+class RemoteClock:
+    """The session's clock: ``now()``, ``freeze(at=None)``, ``advance(seconds)``, ``reset()``."""
+
+    def __init__(self, control: ControlClient, session: str) -> None:
+        self._control = control
+        self._path = f"/sessions/{session}/clock"
+
+    def now(self) -> float:
+        """The session's current time, Unix seconds."""
+        return float(self._control.call("GET", self._path)["now"])
+
+    @property
+    def frozen(self) -> bool:
+        """Whether time stands still."""
+        return bool(self._control.call("GET", self._path)["frozen"])
+
+    def freeze(self, at: float | None = None) -> None:
+        """Stop time at ``at`` (Unix seconds), or now."""
+        self._control.call("POST", f"{self._path}/freeze", {"at": at})
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds``, frozen or not."""
+        if seconds < 0:
+            raise ValueError(f"advance() takes a non-negative number of seconds, got {seconds!r}")
+        self._control.call("POST", f"{self._path}/advance", {"seconds": seconds})
+
+    def reset(self) -> None:
+        """Follow the wall clock again."""
+        self._control.call("POST", f"{self._path}/reset")
+
+
+class RemoteModelScript:
+    """One configured model of the remote session: ``answer(texts, scores)``, ``archive()``, ``train()``,
+    ``remove()``, ``restore()``."""
+
+    __test__ = False
+
+    def __init__(self, control: ControlClient, session: str, config: ModelConfig) -> None:
+        self._control = control
+        self._path = f"/sessions/{session}/models/{config.model_id}"
+        self.config = config
+
+    @property
+    def model_id(self) -> str:
+        """The model's id, as the API path carries it."""
+        return self.config.model_id
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The model's labels: the only names :meth:`answer` accepts."""
+        return self.config.labels
+
+    def answer(
+        self,
+        texts: TextMatcherLike | Sequence[TextMatcherLike],
+        scores: Mapping[str, float],
+        *,
+        times: int | None = None,
+        **match: Unpack[MatchArgs],
+    ) -> dict[str, Any]:
+        """Give ``texts`` (exact texts or compiled patterns) these ``scores``; ``ScriptError`` naming the model's
+        labels for a label it lacks or a score out of range.  Returns the script as the mock shows it."""
+        body = {"texts": _matchers(texts, "texts"), "scores": dict(scores), "times": times, **criteria(match)}
+        answer: dict[str, Any] = self._control.call("POST", f"{self._path}/answer", body, error=ScriptError)
+        return answer
+
+    def _state(self, action: str) -> None:
+        self._control.call("POST", f"{self._path}/{action}", error=ScriptError)
+
+    def archive(self) -> None:
+        """Archive the model in this session: inference answers 400 "Model is archived"."""
+        self._state("archive")
+
+    def train(self) -> None:
+        """Put the model in training in this session: inference answers 409 ``MODEL_TRAINING``."""
+        self._state("train")
+
+    def remove(self) -> None:
+        """Remove the model in this session: every call naming it answers 404."""
+        self._state("remove")
+
+    def restore(self) -> None:
+        """Back to the configured model (scripted answers stay)."""
+        self._state("restore")
+
+    def __repr__(self) -> str:
+        return f"<RemoteModelScript {self.model_id!r} ({self.config.name}): {', '.join(self.labels)}>"
+
+
+class RemoteMock:
+    """A remote mock's session, steered like ``labelf_mock``: ``token``, ``revoke``, ``inference``,
+    ``similarity``, ``models``, ``api`` and ``any`` plan faults and count calls; :meth:`model` and
+    :meth:`similarity_score` script answers; ``clock`` moves the session's time; ``journal`` lists what the
+    session received.  :meth:`close` (or leaving a ``with`` block) closes the session."""
+
+    __test__ = False
+
+    def __init__(self, control: ControlClient, opened: Mapping[str, Any], owned: bool = True) -> None:
+        self._control = control
+        self._owned = owned
+        self.session_id: str = opened["id"]
+        #: Where the mock serves Labelf's endpoints: ``http://host:port``.
+        self.base_url: str = control.base_url
+        #: With an https mock: the CA bundle given to :func:`connect`; else ``None``.
+        self.ca_bundle: str | None = None
+        self._credentials = Credentials(opened["client_id"], opened["client_secret"])
+        #: The session's static API key (``lbl_sk_…``), accepted as a bearer credential by the session only.
+        self.api_key: str = opened.get("api_key", "")
+        session = self.session_id
+        self.journal = RemoteJournal(control, session)
+        self.token = RemoteTokenFaults(control, session, "token", self.journal)
+        self.revoke = RemoteRouteFaults(control, session, "revoke", self.journal)
+        self.inference = RemoteRouteFaults(control, session, "inference", self.journal)
+        self.similarity = RemoteRouteFaults(control, session, "similarity", self.journal)
+        self.models = RemoteRouteFaults(control, session, "models", self.journal)
+        self.api = RemoteRouteFaults(control, session, "api", self.journal)
+        self.any = RemoteRouteFaults(control, session, "any", self.journal)
+        self._clock = RemoteClock(control, session)
+        self._models: dict[str, ModelConfig] | None = None
+
+    def _path(self, suffix: str = "") -> str:
+        return f"/sessions/{self.session_id}{suffix}"
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint."""
+        return f"{self.base_url}{TOKEN_PATH}"
+
+    @property
+    def revoke_url(self) -> str:
+        """The revocation endpoint."""
+        return f"{self.base_url}{REVOKE_PATH}"
+
+    @property
+    def api_url(self) -> str:
+        """The API base (``…/v2``)."""
+        return f"{self.base_url}{API_PREFIX}"
+
+    @property
+    def clock(self) -> RemoteClock:
+        """The session's clock: ``now()``, ``freeze(at=None)``, ``advance(seconds)``, ``reset()``."""
+        return self._clock
+
+    @property
+    def credentials(self) -> Credentials:
+        """The session's client: requests with it see only this session's faults, scripts and clock."""
+        return self._credentials
+
+    def route(self, name_or_path: str) -> RemoteRouteFaults:
+        """Faults for a named route or an exact path such as ``/v2/models/7/inference``."""
+        return RemoteRouteFaults(self._control, self.session_id, name_or_path, self.journal)
+
+    def model(self, model_id: str | int) -> RemoteModelScript:
+        """Script one configured model for this session; ``ScriptError`` listing the models for an unknown one."""
+        if self._models is None:
+            views = self._control.call("GET", self._path("/models"))["models"]
+            self._models = {v["model_id"]: ModelConfig(v["model_id"], v["name"], tuple(v["labels"])) for v in views}
+        config = self._models.get(str(model_id))
+        if config is None:
+            known = ", ".join(f"{m.model_id!r} ({m.name})" for m in self._models.values())
+            raise ScriptError(f"No model {str(model_id)!r} is configured; the configured models are {known}.")
+        return RemoteModelScript(self._control, self.session_id, config)
+
+    def similarity_score(
+        self,
+        *,
+        score: float,
+        compare: TextMatcherLike | None = None,
+        base: TextMatcherLike | None = None,
+        compare_id: str | int | None = None,
+        base_id: str | int | None = None,
+        times: int | None = None,
+        **match: Unpack[MatchArgs],
+    ) -> dict[str, Any]:
+        """Script the similarity of (compare, base) pairs, picked by text or id."""
+        body = {
+            "score": score,
+            "compare": None if compare is None else _matcher(compare, "compare"),
+            "base": None if base is None else _matcher(base, "base"),
+            "compare_id": compare_id,
+            "base_id": base_id,
+            "times": times,
+            **criteria(match),
+        }
+        scripted: dict[str, Any] = self._control.call("POST", self._path("/similarity_score"), body, error=ScriptError)
+        return scripted
+
+    def issue_token(self, client_id: str | None = None, expires_in: int | None = None) -> str:
+        """A valid access token for the session's client, minted without an HTTP call to the token endpoint."""
+        issued = self._control.call("POST", self._path("/tokens"), {"client_id": client_id, "expires_in": expires_in})
+        return str(issued["access_token"])
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        """The public key set JWT access tokens are signed with."""
+        keys: dict[str, Any] = self._control.call("GET", self._path("/jwks"))
+        return keys
+
+    def token_claims(self, token: str) -> dict[str, Any]:
+        """What ``token`` says; ``ValueError`` if this session did not issue it."""
+        claims: dict[str, Any] = self._control.call("POST", self._path("/tokens/claims"), {"token": token})
+        return claims
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke ``token`` as its own client would."""
+        self._control.call("POST", self._path("/tokens/revoke"), {"token": token})
+
+    def unused_faults(self) -> list[str]:
+        """Descriptions of planned faults that were not (fully) used."""
+        return [item["fault"] for item in self._control.call("GET", self._path("/unused_faults"))["unused"]]
+
+    def assert_all_faults_used(self) -> None:
+        """Fail, listing them and how each request their route received differs, if any fault never fired."""
+        __tracebackhide__ = True
+        verdict = self._control.call("POST", self._path("/verify/all_faults_used"), verdict=True)
+        if verdict["ok"]:
+            return
+        lines = []
+        for item in verdict["unused"]:
+            lines.append(f"  - {item['fault']}")
+            lines += [
+                f"      {r['request']} — {'differs: ' + r['differs'] if r['differs'] else 'matched'}"
+                for r in item["received"]
+            ]
+        raise UnusedFaultsError(
+            "These planned faults were never triggered, so the code under test never made those calls:\n"
+            + "\n".join(lines)
+            + "\nRemove them, or turn the check off with @pytest.mark.labelf(assert_all_faults_used=False)."
+        )
+
+    def use_recording(self, recording: object, *, strict: bool | None = None) -> Any:
+        """Not available remotely: a remote mock answers from the recordings it was started with
+        (``labelf-mock serve --recording FILE``)."""
+        raise RuntimeError(
+            "A remote mock answers from the recordings it was started with (labelf-mock serve --recording FILE); "
+            "use_recording() loads one into a mock in this process only."
+        )
+
+    def refuse_connections(self, times: int = 1, host: str | None = None) -> None:
+        """Not available remotely: refusing connections needs interception in the process that makes them."""
+        raise RuntimeError("A remote mock cannot refuse this process's connections; use labelf_intercept locally.")
+
+    @property
+    def refused_connections(self) -> list[Any]:
+        """Not available remotely (see :meth:`refuse_connections`)."""
+        raise RuntimeError("A remote mock cannot refuse this process's connections; use labelf_intercept locally.")
+
+    def reset(self) -> None:
+        """Clean slate: wall clock, no revocations, faults, scripts, journal or lifetime override."""
+        self._control.call("POST", self._path("/reset"))
+
+    def close(self) -> None:
+        """Close the session (its credentials stop working) and the connections; calling it again does nothing."""
+        if self._owned:
+            self._owned = False
+            with contextlib.suppress(RemoteMockError, ValueError):  # already closed or expired: nothing to close
+                self._control.call("DELETE", self._path())
+        self._control.close()
+
+    def __enter__(self) -> RemoteMock:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<RemoteMock {self.base_url} session {self.session_id}>"
+
+
+def connect(url: str, token: str | None = None, *, ca_bundle: str | None = None) -> RemoteMock:
+    """A handle on the ``labelf-mock serve`` at ``url``, in a new session of its own.
+
+    ``token`` is the mock's control token, if it has one (default: ``$LABELF_MOCK_CONTROL_TOKEN``).  ``ca_bundle``
+    verifies an https mock's certificate (``labelf-mock serve --tls`` prints it); verification is never off.
+    """
+    base = url.rstrip("/").removesuffix("/__labelf")
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+    control = ControlClient(base, token if token is not None else os.environ.get(CONTROL_TOKEN_ENV) or None, verify)
+    try:
+        opened = control.call("POST", "/sessions", error=RemoteMockError)
+    except BaseException:
+        control.close()
+        raise
+    handle = RemoteMock(control, opened)
+    handle.ca_bundle = ca_bundle
+    return handle
