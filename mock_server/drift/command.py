@@ -21,6 +21,7 @@ from ..redaction import Redactor
 from .baseline import Baseline, classify
 from .cases import revoke_request, token_request
 from .live import DEFAULT_MAX_REQUESTS, DriftError, LiveCap, LiveService, credentials_from_env, live_url
+from .record_command import add_record, add_recording_options, check, record
 from .report import summary_lines, write_report
 from .runner import DriftOptions, run_drift
 from .snapshot import PLACEHOLDER_SECRET, build, read_models, render, token_of
@@ -70,7 +71,7 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> None:
 
 
 def add_commands(commands: Any) -> None:
-    """Add ``drift`` and ``snapshot`` to ``labelf-mock``'s subcommands (an argparse subparsers object)."""
+    """Add ``drift``, ``snapshot`` and ``record`` to ``labelf-mock``'s subcommands (an argparse subparsers object)."""
     env = "credentials from LABELF_CLIENT_ID / LABELF_CLIENT_SECRET; LABELF_MODEL_ID optional"
     drift = commands.add_parser(
         "drift", help="compare the mock with the live service, point by point", description=f"{env}. {_README}."
@@ -84,12 +85,15 @@ def add_commands(commands: Any) -> None:
     drift.add_argument(
         "--baseline-days", type=_count(0), default=30, metavar="N", help="how long --update-baseline accepts (30)"
     )
+    add_recording_options(drift, _count(1))
     snapshot = commands.add_parser(
         "snapshot", help="write the live workspace's models as a mock config", description=f"{env}. {_README}."
     )
     _live_options(snapshot)
     snapshot.add_argument("--out", metavar="FILE", required=True, help="config to write: .json is JSON, else TOML")
-    for parser in (drift, snapshot):
+    recorder = add_record(commands, _count(0), env)
+    _live_options(recorder)
+    for parser in (drift, snapshot, recorder):
         _one_line_errors(parser)
 
 
@@ -103,25 +107,28 @@ def _fail(command: str, exc: DriftError, redactor: Redactor) -> int:
     return 2
 
 
+def _drift_options(args: argparse.Namespace, redactor: Redactor) -> DriftOptions:
+    client_id, secret = credentials_from_env()
+    redactor.add_credentials(client_id, secret)
+    return DriftOptions(
+        live_url("--live-auth-url", args.live_auth_url),
+        live_url("--live-api-url", args.live_api_url),
+        client_id,
+        secret,
+        model_id=os.environ.get("LABELF_MODEL_ID") or None,
+        config_path=args.config,
+        repeat=args.repeat,
+        max_requests=args.max_requests,
+        ca_bundle=args.ca_bundle,
+    )
+
+
 def _drift(args: argparse.Namespace) -> int:
     _quiet()
     redactor = Redactor()
     try:
-        client_id, secret = credentials_from_env()
-        redactor.add_credentials(client_id, secret)
-        options = DriftOptions(
-            live_url("--live-auth-url", args.live_auth_url),
-            live_url("--live-api-url", args.live_api_url),
-            client_id,
-            secret,
-            model_id=os.environ.get("LABELF_MODEL_ID") or None,
-            config_path=args.config,
-            repeat=args.repeat,
-            max_requests=args.max_requests,
-            ca_bundle=args.ca_bundle,
-        )
         baseline = Baseline.load(args.baseline) if args.baseline else None
-        run = run_drift(options)
+        run = check(args, redactor) if args.recording else run_drift(_drift_options(args, redactor))
     except DriftError as exc:
         return _fail("drift", exc, redactor)
     today = dt.date.today()
@@ -133,8 +140,11 @@ def _drift(args: argparse.Namespace) -> int:
         markdown, json_path = write_report(args.report, run, verdicts)
         print(f"labelf-mock drift: report written to {markdown} and {json_path}")
     lines = summary_lines(run, verdicts)
+    drifted = any(v.is_drift for v in verdicts)
+    if drifted and args.recording:
+        lines.append(f"  refresh what changed: labelf-mock record --update {args.recording[0]} (one file at a time)")
     print("\n".join(lines))
-    return 1 if any(v.is_drift for v in verdicts) else 0
+    return 1 if drifted else 0
 
 
 def _take_snapshot(args: argparse.Namespace, redactor: Redactor) -> tuple[str, int, list[str]]:
@@ -181,4 +191,14 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 #: Subcommand name → the function that runs it and returns the exit status.
-COMMANDS = {"drift": _drift, "snapshot": _snapshot}
+def _record(args: argparse.Namespace) -> int:
+    _quiet()
+    redactor = Redactor()
+    try:
+        return record(args, redactor)
+    except DriftError as exc:
+        return _fail("record", exc, redactor)
+
+
+#: Subcommand name → the function that runs it and returns the exit status.
+COMMANDS = {"drift": _drift, "snapshot": _snapshot, "record": _record}

@@ -89,7 +89,7 @@ def markdown(run: DriftRun, verdicts: list[Verdict]) -> str:
         lines.append(f"| {case.name} | {_cell(case.request)} | {live} | {mock} |")
     if run.snapshot_skipped:
         lines += ["", "Left out of the snapshot: " + "; ".join(run.snapshot_skipped) + "."]
-    return "\n".join(lines) + "\n\n" + _ADVICE
+    return "\n".join(lines) + "\n\n" + (run.advice or _ADVICE)
 
 
 def to_json(run: DriftRun, verdicts: list[Verdict]) -> dict[str, Any]:

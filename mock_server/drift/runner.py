@@ -89,6 +89,8 @@ class DriftRun:
     #: The documented API generation the live inference answer matched (``older``/``newer``), if it matched one;
     #: the mock is then compared in that generation (docs/fidelity.md, "Where Labelf's docs conflict").
     generation: str | None = None
+    #: What the report advises doing with a finding (``None``: the drift sentinel's advice).
+    advice: str | None = None
 
 
 def planned_requests(repeat: int) -> int:

@@ -22,7 +22,7 @@ from ..endpoints import API_PREFIX
 from .compare import Answer
 from .live import DriftError, LiveService
 
-__all__ = ["PLACEHOLDER_SECRET", "build", "read_models", "render", "token_of"]
+__all__ = ["PLACEHOLDER_SECRET", "build", "describe_model", "read_models", "render", "token_of"]
 
 #: What the snapshot writes instead of a secret; ``labelf-mock serve`` would accept it, so say it loudly.
 PLACEHOLDER_SECRET = "REPLACE-WITH-YOUR-CLIENT-SECRET"  # noqa: S105 - a placeholder, by design not a secret
@@ -125,6 +125,14 @@ def read_models(live: LiveService, token: str, reserve: int = 0) -> tuple[list[d
         else:
             skipped.append(f"model {model['model_id']} ({model['name']}): no labels, so the mock cannot serve it")
     return models, skipped
+
+
+def describe_model(live: LiveService, token: str, model_id: str) -> dict[str, Any]:
+    """One live model as a config table (``GET /v2/models/{id}``); an answer that is not 200 JSON is a
+    :class:`DriftError` naming the request."""
+    path = f"{API_PREFIX}/models/{model_id}"
+    detail = _json(live.send("GET", f"{live.api_url}{path}", {"authorization": f"Bearer {token}"}, b""), f"GET {path}")
+    return _model({"id": model_id}, detail if isinstance(detail, dict) else {})
 
 
 def build(models: list[dict[str, Any]], client_id: str, expires_in: object) -> dict[str, Any]:
