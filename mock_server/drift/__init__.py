@@ -2,9 +2,12 @@
 
 ``drift`` sends one request set to the live Labelf service and the same set to the mock in-process, and
 reports, point by point, where the mock differs: status, meaningful headers, body structure and
-deterministic values.  ``snapshot`` writes the live workspace's models as a mock configuration.
+deterministic values.  ``snapshot`` writes the live workspace's models as a mock configuration.  ``record``
+writes a recording of what the live models answer (:mod:`..recordings`), and ``drift --recording`` reports the
+recorded answers that changed.
 Modules: :mod:`.cases` (what is sent), :mod:`.compare` (how a pair is compared), :mod:`.live` (live-side
-safety), :mod:`.runner` (one run), :mod:`.baseline`, :mod:`.report`, :mod:`.snapshot`, :mod:`.command`.
+safety), :mod:`.runner` (one run), :mod:`.baseline`, :mod:`.report`, :mod:`.snapshot`, :mod:`.command`;
+for recordings :mod:`.record`, :mod:`.staleness`, :mod:`.recording_runs`, :mod:`.record_command`.
 """
 
 from .baseline import Baseline, Verdict, classify

@@ -88,7 +88,8 @@ def markdown(run: DriftRun, verdicts: list[Verdict]) -> str:
         mock = str(case.mock_status) if case.mock_status is not None else f"not sent: {case.skipped}"
         lines.append(f"| {case.name} | {_cell(case.request)} | {live} | {mock} |")
     if run.snapshot_skipped:
-        lines += ["", "Left out of the snapshot: " + "; ".join(run.snapshot_skipped) + "."]
+        title = "Notes" if run.advice else "Left out of the snapshot"  # recordings bring their own advice and notes
+        lines += ["", f"{title}: " + "; ".join(run.snapshot_skipped) + "."]
     return "\n".join(lines) + "\n\n" + (run.advice or _ADVICE)
 
 
