@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,12 +63,12 @@ def serve(folder: Path, recording: str) -> ServedMock:
     return start_served_mock(folder, "--config", str(folder / "workspace.toml"))
 
 
-def live_answers(url: str) -> dict[str, object]:
+def live_answers(url: str) -> dict[str, Any]:
     with httpx.Client(base_url=url) as http:
         grant = {"grant_type": "client_credentials"}
         token = http.post("/oauth2/token", data=grant, auth=CLIENT).json()["access_token"]
         http.headers["authorization"] = f"Bearer {token}"
-        answers: dict[str, object] = {"texts": TEXTS, "similarity_request": SIMILARITY}
+        answers: dict[str, Any] = {"texts": TEXTS, "similarity_request": SIMILARITY}
         for generation in ("older", "newer"):
             per_model = {}
             for model in ("7", "1"):
