@@ -1,6 +1,6 @@
 """labelf-testkit benchmarks, every figure next to a baseline measured in the same run.
 
-Usage: python bench/run.py [--quick] [--output bench/results/latest.md]
+Usage: python bench/run.py [--quick] [--control] [--output bench/results/latest.md]
 
 1. Token endpoint over a real socket (uvicorn, one worker): throughput and p50/p99 latency, beside a bare ASGI
    app on the same stack (the framework ceiling); on uvicorn's httptools parser when installed, and on h11 for
@@ -14,6 +14,8 @@ Usage: python bench/run.py [--quick] [--output bench/results/latest.md]
 3. Start and stop of the session socket server, beside uvicorn serving the bare app.
 4. Resident memory growth after issuing 1,000,000 tokens (and 20,000 through the whole app in-process), bytes
    per revocation, and the memory a full journal of huge requests holds.
+5. With ``--control``, only the control API's costs (bench/control.py): token throughput with 100 sessions open
+   against today's serve, one control call's latency, memory with 1,000 sessions.
 Machines are noisy: read the ratios, not the absolute numbers.  Nothing here is a test.
 """
 
@@ -72,14 +74,14 @@ def _server(command: list[str], port: int, cwd: Path | None = None) -> Iterator[
 # --- load -----------------------------------------------------------------------------------------
 
 
-def _wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
+def _wrk(url: str, seconds: int, connections: int, basic: str = BASIC) -> dict[str, float]:
     script = HERE / "results" / "post.lua"
     script.parent.mkdir(exist_ok=True)
     script.write_text(
         'wrk.method = "POST"\n'
         f'wrk.body = "{BODY}"\n'
         'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-        f'wrk.headers["Authorization"] = "{BASIC}"\n'
+        f'wrk.headers["Authorization"] = "{basic}"\n'
     )
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
@@ -105,9 +107,11 @@ def _wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
     }
 
 
-async def _asyncio_load(host: str, port: int, path: str, seconds: float, connections: int) -> dict[str, float]:
+async def _asyncio_load(
+    host: str, port: int, path: str, seconds: float, connections: int, basic: str = BASIC
+) -> dict[str, float]:
     request = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {BASIC}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {basic}\r\n"
         f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(BODY)}\r\n\r\n{BODY}"
     ).encode()
     latencies: list[float] = []
@@ -139,10 +143,10 @@ async def _asyncio_load(host: str, port: int, path: str, seconds: float, connect
     }
 
 
-def _load(port: int, path: str, seconds: int, use_wrk: bool) -> dict[str, float]:
+def _load(port: int, path: str, seconds: float, use_wrk: bool, basic: str = BASIC) -> dict[str, float]:
     if use_wrk:
-        return _wrk(f"http://127.0.0.1:{port}{path}", seconds, 16)
-    return asyncio.run(_asyncio_load("127.0.0.1", port, path, seconds, 16))
+        return _wrk(f"http://127.0.0.1:{port}{path}", int(seconds), 16, basic)
+    return asyncio.run(_asyncio_load("127.0.0.1", port, path, seconds, 16, basic))
 
 
 def _node_mock(node_dir: Path) -> list[str] | None:
@@ -520,7 +524,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke check of the bench itself)")
     parser.add_argument("--output", default=str(HERE / "results" / "latest.md"))
     parser.add_argument("--startup", action="store_true", help="also measure install weight (bench/startup.py)")
+    parser.add_argument(
+        "--control", action="store_true", help="only the control API's costs (bench/control.py): sessions, latency"
+    )
     args = parser.parse_args()
+    if args.control:
+        sys.path.insert(0, str(HERE))
+        import control  # bench/control.py, beside this file
+
+        table = control.run(args.quick)
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(table)
+        print(table)
+        return
     seconds, tests, repeats, rounds = (2, 100, 1, 5) if args.quick else (5, 500, 3, 20)
     tokens, requests = (100_000, 5_000) if args.quick else (1_000_000, 20_000)
     print("throughput…", flush=True)

@@ -9,6 +9,8 @@ reach a mock, so they are in no journal.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -85,10 +87,18 @@ def _control_app(store: SessionStore) -> Starlette:
 class ControlledApp:
     """``app`` (the default session's mock) behind the control API and the session store."""
 
-    def __init__(self, app: MockApp, access: ControlAccess | None = None, limits: SessionLimits | None = None) -> None:
+    def __init__(
+        self,
+        app: MockApp,
+        access: ControlAccess | None = None,
+        limits: SessionLimits | None = None,
+        *,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.access = access or ControlAccess()
-        self.store = SessionStore(app, limits)
+        #: The sessions; ``now`` is the monotonic clock their idle time is measured by.
+        self.store = SessionStore(app, limits, now)
         self._control = _control_app(self.store)
 
     @property
@@ -96,15 +106,22 @@ class ControlledApp:
         """The default session's state (what ``app.mock`` is for an app without control)."""
         return self.app.mock
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve a control request, or hand the request to its session's mock."""
-        if scope["type"] == "http":
-            if _is_control_path(scope["path"]) and not serves_labelf_host(scope):
-                await self._serve_control(scope, receive, send)
-                return
-            await self.store.app_for(scope)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Serve a control request, or hand the request to its session's mock.
+
+        Not a coroutine itself: it returns the coroutine that serves the request, so the mock's requests pay no
+        extra frame for passing through here (a token request's app time, ``bench/control.py``).  ASGI servers and
+        clients await what an app returns; ``labelf-mock serve`` wraps the app in a coroutine function anyway.
+        """
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
+        if (
+            scope["path"].startswith(CONTROL_PREFIX)
+            and _is_control_path(scope["path"])
+            and not serves_labelf_host(scope)
+        ):
+            return self._serve_control(scope, receive, send)
+        return self.store.app_for(scope)(scope, receive, send)
 
     async def _serve_control(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

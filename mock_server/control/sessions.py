@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from urllib.parse import quote_plus
 
 from starlette.types import Scope
 
@@ -96,6 +97,12 @@ def _api_key_digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
 
 
+def _basic(client_id: str, secret: str) -> str:
+    # RFC 6749 §2.3.1: each half form-url-encoded, then base64 (what requests, httpx and curl -u send for these).
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode("utf-8", "surrogateescape")
+    return "Basic " + base64.b64encode(pair).decode()
+
+
 def _jwt_client(token: str) -> str | None:
     # Only to pick the session: the session's own app verifies the signature.
     try:
@@ -122,6 +129,11 @@ class SessionStore:
         self._sessions: dict[str, Session] = {}
         self._by_client: dict[str, Session] = {}
         self._by_key: dict[bytes, Session] = {}
+        #: Each known client's Basic header as clients usually spell it, to the session it selects (``None``: the
+        #: default one): most token requests are picked with one dict lookup, the rest are parsed.
+        self._by_header: dict[str, Session | None] = {
+            _basic(c.client_id, c.client_secret): None for c in default.mock.config.clients
+        }
         self._router = TokenMinter(self._key)
         self._lock = threading.Lock()
 
@@ -136,7 +148,11 @@ class SessionStore:
         """The app of the session the request's credentials belong to (the default one when none does)."""
         if not self._sessions:
             return self.default.app
-        session = self._session_of(scope)
+        try:
+            session = self._session_of(scope)
+        except Exception:  # whatever the headers hold, picking a session must never fail a request
+            _log.exception("control: could not tell the session of %s %s", scope.get("method"), scope.get("path"))
+            session = None
         if session is None:
             return self.default.app
         now = self._now()
@@ -154,6 +170,8 @@ class SessionStore:
                 break  # the first one, as Go's Header.Get (and the mock) reads it
         if header is None:
             return None
+        if header in self._by_header:
+            return self._by_header[header]
         scheme = header[:7].lower()
         if scheme.startswith("basic "):
             basic = parse_basic_auth(header)
@@ -194,6 +212,7 @@ class SessionStore:
             self._sessions[session_id] = session
             self._by_client[client_id] = session
             self._by_key[_api_key_digest(api_key)] = session
+            self._by_header[_basic(client_id, secret)] = session
             self._rebuild_router()
             count = len(self._sessions)
         _log.info("control: session %s opened (%d open)", session_id, count)
@@ -259,6 +278,8 @@ class SessionStore:
                 self._by_client.pop(client_id, None)
             for digest in [d for d, s in self._by_key.items() if s is session]:
                 del self._by_key[digest]
+            for header in [h for h, s in self._by_header.items() if s is session]:
+                del self._by_header[header]
             self._rebuild_router()
             count = len(self._sessions)
         _log.info("control: session %s %s (%d open)", session.id, why, count)

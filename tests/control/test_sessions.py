@@ -9,9 +9,11 @@ from typing import Any, cast
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labelf_testkit.mock_server import InProcessTransport, MockApp, MockConfig, SocketServer, create_app
-from labelf_testkit.mock_server.control import ControlledApp, SessionLimits, SessionStore
+from labelf_testkit.mock_server.control import ControlledApp, SessionLimits
 
 from .conftest import BASE, DEFAULT, classify, token_of
 
@@ -134,10 +136,7 @@ def test_sessions_are_bounded_in_number(http: httpx.Client) -> None:
 
 def test_idle_sessions_expire() -> None:
     now = [0.0]
-    store = SessionStore(create_app(), SessionLimits(idle_timeout=60), now=lambda: now[0])
-    app = ControlledApp(store.default.app)
-    app.store = store
-    app._control.state.store = store
+    app = ControlledApp(create_app(), limits=SessionLimits(idle_timeout=60), now=lambda: now[0])
     with httpx.Client(transport=InProcessTransport(app), base_url=BASE) as http:
         kept, dropped = open_session(http), open_session(http)
         token = token_of(http, (dropped["client_id"], dropped["client_secret"]))
@@ -213,3 +212,25 @@ def test_two_parallel_users_planning_opposite_faults_never_see_each_others(serve
     assert {e["status"] for e in journals["a"] if e["path"] != "/oauth2/token"} == {503}
     assert {e["path"] for e in journals["b"]} == {"/oauth2/token"}
     assert len(journals["a"]) == 80 and len(journals["b"]) == 40
+
+
+AUTHORIZATION = st.one_of(
+    st.text(max_size=80),
+    st.builds(lambda s: "Basic " + s, st.text(max_size=60)),
+    st.builds(lambda s: "Bearer " + s, st.text(max_size=120)),
+    st.builds(lambda s: "Bearer ory_at_" + s, st.text(alphabet="abcXYZ09-_.", min_size=80, max_size=90)),
+    st.builds(lambda s: "Bearer eyJ" + s, st.text(alphabet="abcXYZ09-_.=", max_size=90)),
+    st.builds(lambda s: "Bearer lbl_sk_" + s, st.text(max_size=40)),
+)
+
+
+@given(header=AUTHORIZATION)
+@settings(max_examples=300)
+def test_any_authorization_header_picks_a_session_or_the_default(header: str) -> None:
+    app = _ROUTED
+    scope = {"type": "http", "path": "/v2/models", "headers": [(b"authorization", header.encode("utf-8", "replace"))]}
+    assert app.store.app_for(scope) in {app.app, *(s.app for s in app.store.sessions())}
+
+
+_ROUTED = ControlledApp(create_app())
+_ROUTED.store.open()
