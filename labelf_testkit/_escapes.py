@@ -42,8 +42,8 @@ def _resolvers() -> dict[int, str]:
     real = {name: getattr(_socket, name) for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex")}
     # socket.getaddrinfo is socket.py's wrapper of _socket's; either one, bound elsewhere, escapes.
     found = {id(f): n for n, f in real.items()}
-    for name, function in functions.items():
-        if getattr(function, "__module__", None) == "socket":
+    for name, function in functions.items():  # socket.py's own, or what stands in its place now
+        if not getattr(function, "__labelf_testkit__", False):
             found[id(function)] = name
     return found
 

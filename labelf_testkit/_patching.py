@@ -28,10 +28,10 @@ def hold(patches: Callable[[], list[_Patch]]) -> None:
     global _holders
     with _lock:
         repair()
+        wanted = patches() if _holders == 0 else []  # may raise (a warning turned error): nothing held then
         _holders += 1
-        if _holders == 1:
-            for owner, name, replacement in patches():
-                _install(owner, name, replacement)
+        for owner, name, replacement in wanted:
+            _install(owner, name, replacement)
 
 
 def release() -> None:

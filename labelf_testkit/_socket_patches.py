@@ -72,6 +72,7 @@ def _getaddrinfo() -> list[_Patch]:
                     return loopback_answers(original, port, family, type, proto, flags)
         return original(host, port, family, type, proto, flags)
 
+    getaddrinfo.__labelf_testkit__ = True  # type: ignore[attr-defined]
     return [(socket, "getaddrinfo", getaddrinfo)]
 
 
@@ -107,6 +108,7 @@ def _gethostbyname() -> list[_Patch]:
     def gethostbyname_ex(hostname: Any) -> Any:
         return (hostname, [], ["127.0.0.1"]) if check("gethostbyname_ex", hostname) else by_name_ex(hostname)
 
+    gethostbyname.__labelf_testkit__ = True  # type: ignore[attr-defined]
     return [(socket, "gethostbyname", gethostbyname), (socket, "gethostbyname_ex", gethostbyname_ex)]
 
 

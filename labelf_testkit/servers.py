@@ -124,7 +124,12 @@ class MockServers:
         """A client context that verifies certificates and host names against this mock's CA, and no other."""
         with self._lock:
             if self._context is None:
-                self._context = ssl.create_default_context(cafile=str(self.tls.ca_bundle))
+                # Python's own class, also when truststore.inject_into_ssl() has put its own in ssl.SSLContext's
+                # place (a truststore context would check the system's store, where this CA is not).
+                real = next(c for c in ssl.SSLContext.__mro__ if c.__module__ == "ssl" and c.__name__ == "SSLContext")
+                context = real(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+                context.load_verify_locations(cafile=str(self.tls.ca_bundle))
+                self._context = context
             return self._context
 
     def plain(self) -> SocketServer:
