@@ -70,11 +70,13 @@ def _restore(owner: Any, name: str, original: Any, replacement: Any) -> bool:
     return True
 
 
-def repair() -> None:
+def repair(final: bool = False) -> None:
     """Remove the kit's patches that were covered by someone else's when interception ended and are back in
-    place now."""
+    place now.  ``final`` (the plugin, once every fixture of a test has ended): forget the others, which
+    whoever covered them has put away for good."""
     with _lock:
-        _pending[:] = [entry for entry in reversed(_pending) if not _restore(*entry)][::-1]
+        still = [entry for entry in reversed(_pending) if not _restore(*entry)][::-1]
+        _pending[:] = [] if final else still
 
 
 def installed() -> list[str]:

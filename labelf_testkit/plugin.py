@@ -266,7 +266,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     if "labelf_testkit.interception" in sys.modules:
         from ._patching import repair
 
-        repair()
+        repair(final=True)
     if "labelf_testkit._late_requests" in sys.modules:
         from ._late_requests import LateRequestWarning, take_arrivals, test_ended
 

@@ -57,9 +57,14 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 # --- row 4: IDNA spellings -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "host", ["auth。app。labelf。ai", "ａｕｔｈ.app.labelf.ai", "ＡＵＴＨ．ＡＰＰ．ＬＡＢＥＬＦ．ＡＩ。"]
-)
+IDNA_SPELLINGS = [
+    "auth\u3002app\u3002labelf\u3002ai",  # ideographic full stops
+    "\uff41\uff55\uff54\uff48.app.labelf.ai",  # full-width letters
+    "\uff21\uff35\uff34\uff28\uff0e\uff21\uff30\uff30\uff0e\uff2c\uff21\uff22\uff25\uff2c\uff26\uff0e\uff21\uff29\u3002",
+]
+
+
+@pytest.mark.parametrize("host", IDNA_SPELLINGS, ids=["ideographic-dots", "full-width-letters", "full-width-upper"])
 def test_http_client_with_an_idna_spelling_reaches_the_mock(mock: RunningMock, resolver: list[str], host: str) -> None:
     connection = http.client.HTTPSConnection(host, timeout=5)
     try:
@@ -73,7 +78,7 @@ def test_http_client_with_an_idna_spelling_reaches_the_mock(mock: RunningMock, r
 
 @pytest.mark.anyio
 async def test_asyncio_streams_with_an_idna_spelling_reach_the_mock(mock: RunningMock, resolver: list[str]) -> None:
-    reader, writer = await asyncio.open_connection("api。labelf。ai", 443, ssl=ssl.create_default_context())
+    reader, writer = await asyncio.open_connection("api\u3002labelf\u3002ai", 443, ssl=ssl.create_default_context())
     writer.write(b"GET /v2/models HTTP/1.1\r\nHost: api.labelf.ai\r\nConnection: close\r\n\r\n")
     answer = await reader.read()  # to the end: the server closes after its answer
     writer.close()
@@ -84,8 +89,8 @@ async def test_asyncio_streams_with_an_idna_spelling_reach_the_mock(mock: Runnin
 
 def test_an_idna_spelling_of_another_host_is_left_to_the_resolver(mock: RunningMock, resolver: list[str]) -> None:
     with pytest.raises(socket.gaierror):
-        socket.getaddrinfo("auth。app。labelf。example", 443)
-    assert resolver == [repr("auth。app。labelf。example")]
+        socket.getaddrinfo("auth\u3002app\u3002labelf\u3002example", 443)
+    assert resolver == [repr("auth\u3002app\u3002labelf\u3002example")]
 
 
 # --- row 6: IP literals under block_other_hosts ----------------------------------------------------------

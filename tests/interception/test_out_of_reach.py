@@ -71,9 +71,11 @@ async def test_a_custom_aiohttp_resolver_is_brought_in_reach(production: Product
     with start_mock(intercept=True) as mock:
         connector = aiohttp.TCPConnector(resolver=ProductionResolver(), ssl=production.context())
         headers = {"Authorization": requests.auth._basic_auth_str(*AUTH)}
-        async with aiohttp.ClientSession(connector=connector) as session:
-            async with session.post(TOKEN_URL, data=GRANT, headers=headers) as response:
-                assert response.status == 200
+        async with (
+            aiohttp.ClientSession(connector=connector) as session,
+            session.post(TOKEN_URL, data=GRANT, headers=headers) as response,
+        ):
+            assert response.status == 200
         assert len(mock.journal) == 1
     assert production.requests == []
 
