@@ -122,6 +122,33 @@ def test_live_mode_against_labelf_mock_serve_respects_the_cap(
         assert "ory_at_" not in text
 
 
+def test_the_cap_running_out_inside_schemathesis_skips_its_check(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under a random order SCHEMA-002 may be what meets the cap: it must read as skipped, as every other
+    # check does, not as a failing example of schemathesis'.
+    served = start_served_mock(pytester.path)
+    try:
+        monkeypatch.setenv("LABELF_CLIENT_ID", "CLIENT_ID")
+        monkeypatch.setenv("LABELF_CLIENT_SECRET", "CLIENT_SECRET")
+        monkeypatch.setenv("LABELF_MODEL_ID", "1")
+        result, outcomes = run_suite(
+            pytester,
+            "--labelf-target=live",
+            f"--labelf-auth-url={served.base_url}",
+            f"--labelf-api-url={served.base_url}",
+            "--labelf-max-live-requests=3",  # one token, then two of schemathesis' examples
+            "-k",
+            "test_schemathesis_over_the_api_operations",
+            "-rs",
+        )
+    finally:
+        assert served.stop() == 0
+    assert outcomes["SCHEMA-002"] == "skipped", result.stdout.str()[-3000:]
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*live request cap reached*"])
+
+
 def test_report_is_whole_under_xdist(pytester: pytest.Pytester) -> None:
     # xdist's controller never loads the suite's conftest: the plugin merges the workers' verdicts.
     result, outcomes = run_suite(pytester, "-n", "2")
