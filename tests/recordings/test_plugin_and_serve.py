@@ -107,3 +107,22 @@ def test_serve_refuses_a_bad_recording_before_listening(tmp_path: Path) -> None:
         f"labelf-mock: Recording {tmp_path / 'bad.toml'}: format is 'v0'. Expected 'labelf-recording/1': a file "
         "`labelf-mock record` wrote.\n"
     )
+
+
+def test_the_recording_key_is_redacted_from_test_reports(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "a-recording-key-not-to-be-shown-42"
+    monkeypatch.setenv("LABELF_RECORDING_KEY", key)
+    pytester.makepyfile(
+        test_key="""
+import os
+
+def test_shows_the_key():
+    assert os.environ["LABELF_RECORDING_KEY"] == "something else"
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert key not in result.stdout.str() and key[:12] not in result.stdout.str()
+    assert "[REDACTED]" in result.stdout.str()
