@@ -184,3 +184,17 @@ def test_floats_survive_as_written() -> None:
 
         loaded = tomllib.loads(text)["inference"][0]["predictions"][0]["score"]
         assert loaded == score and math.copysign(1, loaded) == math.copysign(1, score)
+
+
+def test_a_hand_written_recording_needs_only_the_required_keys(tmp_path: Path) -> None:
+    path = tmp_path / "hand.toml"
+    path.write_text(
+        'format = "labelf-recording/1"\nhost = "https://x"\ntaken_at = "today"\n'
+        '[[models]]\nmodel_id = 42\nlabels = ["urgent", "low"]\n'
+        '[[inference]]\nmodel_id = 42\ntext = "down!"\npredictions = [{label = "urgent", score = 1}]\n',
+        encoding="utf-8",
+    )
+    recording = load_recording(path)
+    assert recording.models == (RecordedModel("42", "Model 42", ("urgent", "low")),)
+    assert recording.predictions("42", "down!") == (("urgent", 1.0),)
+    assert recording.api_generation is None and recording.keying == TextKey()

@@ -246,3 +246,15 @@ def test_bad_recording_settings_are_refused(tmp_path: Path, text: str, message: 
     (tmp_path / "mock.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         create_app(load_config(tmp_path / "mock.toml", env={}))
+
+
+def test_outside_pytest_a_recording_comes_with_the_config_or_the_handle(recording_file: Path) -> None:
+    from labelf_testkit import serve_mock
+
+    with serve_mock(MockConfig(recordings=(str(recording_file),))) as labelf:
+        token = labelf.issue_token()
+        with httpx.Client(base_url=labelf.api_url, headers={"authorization": f"Bearer {token}"}) as api:
+            assert infer(api, ["I love it"]).json()[0]["predictions"] == LOVE
+            labelf.reset()
+            labelf.use_recording(recording_file, strict=True)
+            assert infer(api, ["not recorded"]).json()["error_code"] == "TEXT_NOT_RECORDED"
