@@ -126,3 +126,20 @@ def test_shows_the_key():
     result.assert_outcomes(failed=1)
     assert key not in result.stdout.str() and key[:12] not in result.stdout.str()
     assert "[REDACTED]" in result.stdout.str()
+
+
+def test_a_control_session_answers_from_the_servers_recordings(tmp_path: Path) -> None:
+    from labelf_testkit import connect
+
+    (tmp_path / "s.toml").write_text(RECORDING, encoding="utf-8")
+    served = start_served_mock(tmp_path, "--recording", str(tmp_path / "s.toml"))
+    try:
+        with connect(served.base_url) as remote:
+            headers = {"Authorization": f"Bearer {remote.issue_token()}"}
+            with httpx.Client(base_url=remote.api_url, headers=headers) as api:
+                got = api.post("/models/7/inference", json={"texts": ["I love it"]})
+            assert got.json()[0]["predictions"][0] == {"label": "positive", "score": 0.8125}
+            with pytest.raises(RuntimeError, match="answers from the recordings it was started with"):
+                remote.use_recording(tmp_path / "s.toml")
+    finally:
+        assert served.stop() == 0
