@@ -68,7 +68,7 @@ class ControlAccess:
 
     def check(self, scope: Scope) -> None:
         """Raise the :class:`ControlError` (401/403) that refuses this control request, if any."""
-        self._check_browser(scope)
+        self.check_browser(scope)
         if self.token is not None:
             sent = _header(scope, b"authorization") or ""
             scheme, _, credential = sent.strip().partition(" ")
@@ -102,7 +102,9 @@ class ControlAccess:
             )
 
     @staticmethod
-    def _check_browser(scope: Scope) -> None:
+    def check_browser(scope: Scope) -> None:
+        """Raise the 403 that refuses a request a web page of another origin made (the rule every control
+        request and the inspector's page follow)."""
         origin = _header(scope, b"origin")
         host = _header(scope, b"host")
         cross_site = (_header(scope, b"sec-fetch-site") or "").lower() == "cross-site"
