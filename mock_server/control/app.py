@@ -24,6 +24,7 @@ from ..state import MockState
 from . import _journal_api, _sessions_api, handlers
 from ._errors import ControlError
 from .access import ControlAccess, serves_labelf_host
+from .inspector import INSPECTOR, serve_inspector
 from .sessions import SessionLimits, SessionStore
 
 __all__ = ["CONTROL_PREFIX", "ControlledApp"]
@@ -33,6 +34,7 @@ _log = logging.getLogger("labelf_testkit.mock_server.control")
 #: Where the control API lives on the mock's own port; neither Hydra nor Labelf's API has a path here.
 CONTROL_PREFIX = "/__labelf"
 _SESSION_PREFIX = f"{CONTROL_PREFIX}/sessions/{{session_id}}"
+_INSPECTOR = f"{CONTROL_PREFIX}{INSPECTOR}"
 
 
 def _routes() -> list[Route]:
@@ -124,6 +126,9 @@ class ControlledApp:
         return self.store.app_for(scope)(scope, receive, send)
 
     async def _serve_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == _INSPECTOR or scope["path"].startswith(f"{_INSPECTOR}/"):
+            await serve_inspector(self.access, CONTROL_PREFIX, scope, receive, send)  # its own access rule
+            return
         try:
             self.access.check(scope)
         except ControlError as refused:

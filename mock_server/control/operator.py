@@ -19,6 +19,7 @@ from ..app import MockApp
 from ..hosts import LOOPBACK_HOSTS
 from .access import ControlAccess, is_loopback_address
 from .app import CONTROL_PREFIX, ControlledApp
+from .inspector import INSPECTOR
 from .sessions import SessionLimits
 
 __all__ = ["CONTROL_TOKEN_ENV", "Control", "ControlToken", "control_token"]
@@ -103,6 +104,7 @@ class Control:
         open_now = self.app.store.open_count if self.app is not None else 0
         return [
             f"  control API:   {base_url}{CONTROL_PREFIX}  ({who})",
+            f"  inspector:     {base_url}{CONTROL_PREFIX}{INSPECTOR}  (open it in a browser)",
             f"  sessions:      {open_now} open, at most {self.limits.max_sessions}, closed after "
             f"{self.limits.idle_timeout:g} s idle",
         ]
