@@ -128,11 +128,19 @@ def sample(candidates: Sequence[Unit], calls: int, limit: int | None, seed: int 
         return list(candidates)
     order = list(range(len(candidates)))
     random.Random(seed).shuffle(order)  # noqa: S311 - picking a sample, not a secret
-    chosen: list[int] = []
+    texts: dict[str, set[str]] = {}  # what each model's calls (or each compare text's calls) hold so far
+    spent, chosen = 0, []
     for index in order:
         if limit is not None and len(chosen) >= limit:
             break
-        if cost([candidates[i] for i in [*chosen, index]]) <= calls:
+        unit = candidates[index]
+        group = texts.setdefault((unit.model_id or "") if unit.base is None else f"\0{unit.text}", set())
+        item = unit.text if unit.base is None else unit.base or ""
+        per_call = MAX_TEXTS_PER_INFERENCE if unit.base is None else MAX_TEXTS_PER_SIMILARITY - 1
+        extra = 0 if item in group or len(group) % per_call else 1  # a new call only when the last one is full
+        if spent + extra <= calls:
+            group.add(item)
+            spent += extra
             chosen.append(index)
     return [candidates[i] for i in sorted(chosen)]
 
