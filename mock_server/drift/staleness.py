@@ -129,7 +129,7 @@ def sample(candidates: Sequence[Unit], calls: int, limit: int | None, seed: int 
     order = list(range(len(candidates)))
     random.Random(seed).shuffle(order)  # noqa: S311 - picking a sample, not a secret
     texts: dict[str, set[str]] = {}  # what each model's calls (or each compare text's calls) hold so far
-    spent, chosen = 0, []
+    spent, chosen = 0, list[int]()
     for index in order:
         if limit is not None and len(chosen) >= limit:
             break
