@@ -42,7 +42,9 @@ __all__ = [
     "similarity_batches",
 ]
 
-#: Statuses worth another try (RFC 9110 §15.6: the server says it may succeed later); each try is counted.
+#: Statuses worth another try, each counted against the cap: 429 (RFC 6585 §4; Labelf's /errors page, L8 in
+#: docs/fidelity.md: "Back off and retry using the Retry-After header") and 502/503/504 (RFC 9110 §15.6: the
+#: server may succeed later).
 _RETRIED = frozenset({429, 502, 503, 504})
 #: The longest ``Retry-After`` the recorder waits for; a longer one ends the run (say it, do not hang CI).
 MAX_RETRY_AFTER = 60.0
