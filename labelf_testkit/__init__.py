@@ -21,7 +21,13 @@ except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path tha
 
 if TYPE_CHECKING:
     from .handle import Credentials, LabelfMock, UnusedFaultsError
-    from .interception import BlockedRequestError, intercept
+    from .interception import (
+        BlockedRequestError,
+        InterceptionWarning,
+        LateRequestWarning,
+        UnroutableRequestError,
+        intercept,
+    )
     from .journal_view import JournalView
     from .mock_server import (
         LABELF_HOSTS,
@@ -48,6 +54,9 @@ _WHERE = {
     "UnusedFaultsError": ".handle",
     "LABELF_HOSTS": ".mock_server",
     "BlockedRequestError": ".interception",
+    "InterceptionWarning": ".interception",
+    "LateRequestWarning": ".interception",
+    "UnroutableRequestError": ".interception",
     "intercept": ".interception",
     "JournalView": ".journal_view",
     "DroppedConnection": ".mock_server",
@@ -81,9 +90,11 @@ __all__ = [
     "DroppedConnection",
     "Fault",
     "InProcessTransport",
+    "InterceptionWarning",
     "JournalEntry",
     "JournalView",
     "LabelfMock",
+    "LateRequestWarning",
     "LiveBudgetExceeded",
     "MockConfig",
     "ModelScript",
@@ -95,6 +106,7 @@ __all__ = [
     "SocketServer",
     "Target",
     "TokenFaults",
+    "UnroutableRequestError",
     "UnusedFaultsError",
     "__version__",
     "connect",

@@ -14,23 +14,27 @@ when it is reused; it would reach whatever it reached then.  Before reusing one 
 pool, aiohttp's connector, a kept ``http.client`` connection), the client finds it closed unless it is a
 connection to the mock's servers, and opens a new one, which interception routes.
 
-Nothing here imports a client: a client not imported yet needs no patch (``http.client`` and
-``urllib.request`` are the standard library's).
+Nothing here imports a client: a client not imported yet needs no patch until it is (:class:`ImportWatcher`;
+``http.client`` and ``urllib.request`` are the standard library's).
 """
 
 from __future__ import annotations
 
 import http.client
+import importlib.abc
+import importlib.util
 import socket
 import sys
 import urllib.request
+from collections.abc import Callable
+from importlib.machinery import ModuleSpec
 from typing import Any
 from urllib.parse import urlsplit
 
 from ._routing import Route, UnroutableRequestError, current
 from .mock_server import normalize_host
 
-__all__ = ["client_patches"]
+__all__ = ["ImportWatcher", "client_patches", "patches_for"]
 
 _Patch = tuple[Any, str, Any]
 
@@ -38,16 +42,55 @@ _Patch = tuple[Any, str, Any]
 def client_patches() -> list[_Patch]:
     """Patches for the standard library's clients and every client already imported."""
     patches = _http_client() + _urllib()
-    for module, patch in (
-        ("requests.adapters", _requests),
-        ("urllib3.connectionpool", _urllib3),
-        ("httpx", _httpx),
-        ("httpcore", _httpcore),
-        ("aiohttp.connector", _aiohttp),
-    ):
-        if module in sys.modules:
+    for package, patch in _CLIENTS.items():
+        if package in sys.modules:
             patches += patch()
     return patches
+
+
+def patches_for(package: str) -> list[_Patch]:
+    """The patches for ``package`` (one of the clients this module knows), once it has been imported."""
+    return _CLIENTS[package]() if package in sys.modules else []
+
+
+class ImportWatcher(importlib.abc.MetaPathFinder):
+    """A finder, first on ``sys.meta_path`` while interception is active, that calls ``imported(package)`` once
+    a client this module patches has been imported, so a client first imported during a test is patched before
+    its first request.  It finds nothing itself: the spec is the one the other finders give."""
+
+    def __init__(self, imported: Callable[[str], None]) -> None:
+        self._imported = imported
+        self._finding: set[str] = set()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        if name not in _CLIENTS or name in self._finding:
+            return None
+        self._finding.add(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self._finding.discard(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = _NotifyingLoader(spec.loader, lambda: self._imported(name))
+        return spec
+
+
+class _NotifyingLoader(importlib.abc.Loader):
+    """``loader``, calling ``done()`` after the module has run; everything else is the loader's own."""
+
+    def __init__(self, loader: Any, done: Callable[[], None]) -> None:
+        self._loader, self._done = loader, done
+
+    def create_module(self, spec: ModuleSpec) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        self._done()
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ...
+        return getattr(self._loader, name)
 
 
 def _host(url: object) -> str:
@@ -266,3 +309,7 @@ def _aiohttp() -> list[_Patch]:
         (connectors.TCPConnector, "_resolve_host", _resolve_host),
         (connectors.TCPConnector, "_create_proxy_connection", _create_proxy_connection),
     ]
+
+
+#: The clients patched here, by the package whose import loads every module a patch needs.
+_CLIENTS = {"requests": _requests, "urllib3": _urllib3, "httpx": _httpx, "httpcore": _httpcore, "aiohttp": _aiohttp}

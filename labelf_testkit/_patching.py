@@ -8,6 +8,7 @@ when it starts).  An attribute the owner only inherited is deleted again, not sh
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,11 +21,12 @@ _ABSENT = object()  # the attribute was inherited, not set on its owner: restori
 _lock = threading.RLock()
 _holders = 0
 _installed: list[tuple[Any, str, Any, Any]] = []  # owner, name, original, replacement
-_pending: list[tuple[Any, str, Any, Any]] = []  # covered by someone else's patch: restored once back in place
+_pending: list[tuple[Any, str, Any, Any]] = []
+_finders: list[Any] = []  # on sys.meta_path while held  # covered by someone else's patch: restored once back in place
 
 
-def hold(patches: Callable[[], list[_Patch]]) -> None:
-    """One more holder; the first one installs ``patches()``."""
+def hold(patches: Callable[[], list[_Patch]], finder: Any = None) -> None:
+    """One more holder; the first one installs ``patches()``, and ``finder`` first on ``sys.meta_path``."""
     global _holders
     with _lock:
         repair()
@@ -32,6 +34,9 @@ def hold(patches: Callable[[], list[_Patch]]) -> None:
         _holders += 1
         for owner, name, replacement in wanted:
             _install(owner, name, replacement)
+        if finder is not None and _holders == 1:
+            sys.meta_path.insert(0, finder)
+            _finders.append(finder)
 
 
 def release() -> None:
@@ -40,6 +45,10 @@ def release() -> None:
     with _lock:
         _holders -= 1
         if _holders == 0:
+            for finder in _finders:
+                if finder in sys.meta_path:
+                    sys.meta_path.remove(finder)
+            _finders.clear()
             for entry in reversed(_installed):
                 if not _restore(*entry):
                     _pending.append(entry)
@@ -83,4 +92,5 @@ def installed() -> list[str]:
     """What of the kit is installed right now, as ``owner.attribute`` names (empty when nothing is): patches
     held by an active interception, and patches still covered by someone else's."""
     with _lock:
-        return [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name, _, _ in _installed + _pending]
+        found = [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name, _, _ in _installed + _pending]
+        return found + [f"sys.meta_path: {finder!r}" for finder in sys.meta_path if finder in _finders]

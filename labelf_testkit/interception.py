@@ -31,9 +31,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import _routing
-from ._client_patches import client_patches
+from ._client_patches import ImportWatcher, client_patches, patches_for
 from ._escapes import InterceptionWarning, subprocess_patches, truststore_patches, warn_about_escapes
-from ._patching import hold, installed, release, repair
+from ._late_requests import LateRequestWarning
+from ._patching import adopt, hold, installed, release, repair
 from ._routing import BlockedRequestError, Route, UnroutableRequestError, is_routed
 from ._socket_patches import socket_patches
 from ._tls_patches import tls_patches
@@ -44,6 +45,7 @@ from .servers import MockServers
 __all__ = [
     "BlockedRequestError",
     "InterceptionWarning",
+    "LateRequestWarning",
     "UnroutableRequestError",
     "installed",
     "intercept",
@@ -66,7 +68,7 @@ def intercept(
     servers = target if isinstance(target, MockServers) else MockServers(target)
     route = Route(frozenset(map(normalize_host, hosts)), servers, block_other_hosts)
     servers.secure()  # https is what Labelf's URLs use: start it now, not on a client's thread
-    hold(_patches)
+    hold(_patches, ImportWatcher(lambda package: adopt(patches_for(package))))
     _routing.push(route)
     try:
         yield servers

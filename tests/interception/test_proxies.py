@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -172,3 +175,45 @@ def test_blocking_still_refuses_other_hosts_that_skip_the_proxy(monkeypatch: pyt
     monkeypatch.setenv("NO_PROXY", "*")
     with start_mock(intercept=True, block_other_hosts=True), pytest.raises(BlockedRequestError):
         requests.get(OTHER, timeout=5)
+
+
+LATE_IMPORT = """
+import os, sys, socket, threading
+from labelf_testkit import start_mock, interception
+
+seen = []
+listener = socket.create_server(("127.0.0.1", 0))
+def proxy():
+    while True:
+        connection, _ = listener.accept()
+        seen.append(connection.recv(65536))
+        connection.sendall(b"HTTP/1.1 502 Bad Gateway\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n")
+        connection.close()
+threading.Thread(target=proxy, daemon=True).start()
+os.environ["HTTPS_PROXY"] = os.environ["HTTP_PROXY"] = f"http://127.0.0.1:{listener.getsockname()[1]}"
+os.environ.pop("NO_PROXY", None); os.environ.pop("no_proxy", None)
+
+with start_mock(intercept=True) as mock:
+    assert not {"requests", "httpx", "aiohttp"} & set(sys.modules)
+    import asyncio, aiohttp, httpx, requests  # first imported while interception is active
+    grant, auth = {"grant_type": "client_credentials"}, ("CLIENT_ID", "CLIENT_SECRET")
+    assert requests.post("https://auth.app.labelf.ai/oauth2/token", data=grant, auth=auth).status_code == 200
+    assert httpx.post("https://auth.app.labelf.ai/oauth2/token", data=grant, auth=auth).status_code == 200
+    async def by_aiohttp():
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            async with session.get("http://api.labelf.ai/v2/models") as response:
+                return response.status
+    assert asyncio.run(by_aiohttp()) == 401
+    assert len(mock.journal) == 3, mock.journal
+assert seen == [], seen
+assert interception.installed() == [], interception.installed()
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_clients_imported_during_interception_are_patched_before_their_first_request(tmp_path: Path) -> None:
+    script = tmp_path / "late_import.py"
+    script.write_text(LATE_IMPORT)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
