@@ -258,3 +258,27 @@ def test_outside_pytest_a_recording_comes_with_the_config_or_the_handle(recordin
             labelf.reset()
             labelf.use_recording(recording_file, strict=True)
             assert infer(api, ["not recorded"]).json()["error_code"] == "TEXT_NOT_RECORDED"
+
+
+def test_strict_replay_of_keyed_hashes_cannot_show_nearest_texts(recording_file: Path) -> None:
+    from labelf_testkit.mock_server import Recording, TextKey
+
+    plain = load_recording(recording_file)
+    key = TextKey.hashed("a-key-for-this-test-only-123456")
+    hashed = Recording(
+        plain.host,
+        plain.taken_at,
+        None,
+        plain.models,
+        {(m, key.of(t)): p for (m, t), p in plain.answers.items()},
+        keying=key,
+    )
+    app = create_app(
+        MockConfig(models=(*MockConfig().models, ModelConfig("7", "S", ("positive", "neutral", "negative"))))
+    )
+    LabelfMock(app, "http://unused").use_recording(hashed, strict=True)
+    with api_client(app) as api:
+        assert infer(api, ["I love it"]).json()[0]["predictions"] == LOVE
+        message = infer(api, ["I love"]).json()["message"]
+    assert "Its recordings store texts as keyed hashes, so no nearest text can be shown." in message
+    assert "I love it" not in message
