@@ -44,12 +44,16 @@ def bench_throughput(seconds: float, rounds: int) -> dict[str, float]:
             runs: dict[str, list[float]] = {"plain": [], "control_default": [], "control_session": []}
             for port, basic in ((plain_port, BASIC), (controlled_port, BASIC), (controlled_port, session_basic)):
                 _load(port, "/oauth2/token", 1, use_wrk, basic)  # warm-up
-            for _ in range(rounds):
-                runs["plain"].append(_load(plain_port, "/oauth2/token", seconds, use_wrk)["rps"])
-                runs["control_default"].append(_load(controlled_port, "/oauth2/token", seconds, use_wrk)["rps"])
-                runs["control_session"].append(
-                    _load(controlled_port, "/oauth2/token", seconds, use_wrk, session_basic)["rps"]
-                )
+            loads = {
+                "plain": (plain_port, BASIC),
+                "control_default": (controlled_port, BASIC),
+                "control_session": (controlled_port, session_basic),
+            }
+            names = list(loads)
+            for round_ in range(rounds):  # each round in another order, so no case is always first or last
+                for name in names[round_ % 3 :] + names[: round_ % 3]:
+                    port, basic = loads[name]
+                    runs[name].append(_load(port, "/oauth2/token", seconds, use_wrk, basic)["rps"])
     out = {f"{name}_rps": statistics.median(values) for name, values in runs.items()}
     for name in ("control_default", "control_session"):
         out[f"{name}_ratio"] = statistics.median(c / p for c, p in zip(runs[name], runs["plain"], strict=True))

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from ..matching import MatchArgs, RequestMatch
 from ._errors import ControlError, bad_field
 
-__all__ = ["MATCH_FIELDS", "Fields", "read_body"]
+__all__ = ["MATCH_FIELDS", "Fields", "header_safe", "natural", "query_fields", "read_body"]
 
 #: The content criteria every fault, script, count and verification takes (``labelf_mock``'s keywords).
 MATCH_FIELDS = ("match_json", "match_json_exact", "match_headers", "match_query", "model_id")
@@ -53,11 +53,43 @@ def query_fields(request: Request, allowed: Iterable[str], json_fields: Iterable
         if name in decoded:
             try:
                 data[name] = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 data[name] = value
         else:
             data[name] = value
     return Fields(data, allowed)
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def natural(text: str, limit: int = 10**9) -> int | None:
+    """``text`` as a whole number from 0 to ``limit`` (ASCII digits only), else ``None``."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(limit)):
+        return None
+    number = int(text)
+    return number if number <= limit else None
+
+
+def header_safe(name: str, text: str) -> str:
+    """``text`` as an HTTP header value may carry it (Latin-1, no control characters but tab); a 400 naming
+    ``name`` otherwise."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise bad_field(name, f"{name} takes header text in Latin-1 (HTTP header values are bytes).") from None
+    if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in text):
+        raise bad_field(name, f"{name} takes header text without line breaks or other control characters.")
+    return text
 
 
 class Fields:
@@ -110,8 +142,8 @@ class Fields:
             return default
         value = self.data[name]
         bounds = f"from {minimum:g}" + ("" if maximum is None else f" to {maximum:g}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise bad_field(name, f"{name} takes a number {bounds}, got {json.dumps(value)}.")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+            raise bad_field(name, f"{name} takes a number {bounds}, got {_short(value)}.")
         if value < minimum or (maximum is not None and value > maximum):
             raise bad_field(name, f"{name} takes a number {bounds}, got {value:g}.")
         return float(value)
@@ -155,6 +187,15 @@ class Fields:
             raise bad_field(name, f'{name} takes an object of strings, such as {{"X-Tenant": "acme"}}.')
         return value
 
+    def headers(self, name: str) -> dict[str, str]:
+        """An object of header names to values that an HTTP answer can carry."""
+        value = self.string_map(name) or {}
+        for header, text in value.items():
+            if not header or not all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in header):
+                raise bad_field(name, f"{name}: {header!r} is not an HTTP header name.")
+            header_safe(name, text)
+        return value
+
     def match(self) -> RequestMatch | None:
         """The content criteria given (:data:`MATCH_FIELDS`), checked as the Python handle checks them."""
         args: dict[str, object] = self.match_args()
@@ -174,7 +215,7 @@ class Fields:
             args["model_id"] = self.id_text("model_id")
         try:
             return RequestMatch.from_args(MatchArgs(**args))  # type: ignore[typeddict-item]  # keys checked above
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise bad_field(next(iter(args), "match_json"), str(exc)) from None
 
     def match_args(self) -> dict[str, object]:

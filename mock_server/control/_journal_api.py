@@ -12,7 +12,7 @@ from ..endpoints import FAULT_ROUTES, TOKEN_PATH, host_of
 from ..journal import JournalEntry
 from ._common import answer, base_url, session_of
 from ._errors import bad_field
-from ._fields import MATCH_FIELDS, Fields, query_fields, read_body
+from ._fields import MATCH_FIELDS, Fields, natural, query_fields, read_body
 from ._verify import Verdict, calls, mismatch, near_misses, on_route, unused_report
 from ._views import entry_view
 from .har import har_document
@@ -30,8 +30,9 @@ def _status_filter(fields: Fields) -> Callable[[int | None], bool] | None:
     text = str(value).lower()
     if text in _STATUS_CLASSES:
         return (lambda s: s is None) if text == "none" else (lambda s: s is not None and str(s)[0] == text[0])
-    if text.isdigit() and 100 <= int(text) <= 599:
-        return lambda s: s == int(text)
+    code = natural(text, 599)
+    if code is not None and code >= 100:
+        return lambda s: s == code
     raise bad_field(
         "status",
         f"status takes a status code (100-599) or a class ({', '.join(_STATUS_CLASSES)}), got {value!r}.",
@@ -56,8 +57,8 @@ def _filtered(request: Request) -> list[tuple[int, JournalEntry]]:
     fields = query_fields(request, _FILTERS)
     route, status, matcher = _route_of(fields, required=False), _status_filter(fields), fields.match()
     method = fields.optional_text("method")
-    limit = int(fields.data["limit"]) if str(fields.data.get("limit", "x")).isdigit() else None
-    if fields.has("limit") and limit is None:
+    limit = natural(str(fields.data["limit"])) if fields.has("limit") else None
+    if fields.has("limit") and not limit:
         raise bad_field("limit", "limit takes a positive integer: the newest entries to show.")
     numbered = list(enumerate(session_of(request).state.journal.entries()))
     kept = [

@@ -16,7 +16,7 @@ from ..redaction import fingerprint
 from ..scripts import ModelStatus, ScriptError, TextMatcher
 from ._common import answer, session_of
 from ._errors import ControlError, bad_field
-from ._fields import MATCH_FIELDS, Fields, read_body
+from ._fields import MATCH_FIELDS, Fields, header_safe, read_body
 from ._views import clock_view, fault_view, model_views, script_view
 
 __all__ = ["FAULT_KINDS", "MODEL_ACTIONS", "ROUTES"]
@@ -70,6 +70,7 @@ def _fault(fields: Fields, kind: str) -> Fault:
         retry_after = fields.data.get("retry_after", 1)
         if isinstance(retry_after, bool) or not isinstance(retry_after, int | str) or str(retry_after).strip() == "":
             raise bad_field("retry_after", "retry_after takes seconds as an integer, or an HTTP date as a string.")
+        header_safe("retry_after", str(retry_after))
         return Fault(route, "status", 429, headers={"Retry-After": str(retry_after)}, times=times)
     default_status = 500 if kind == "fail" else 200
     status = fields.integer("status", default_status, minimum=100, maximum=599)
@@ -78,7 +79,7 @@ def _fault(fields: Fields, kind: str) -> Fault:
         return Fault(route, kind, status, times=times)  # type: ignore[arg-type]  # a kind of _KINDS
     body = fields.data.get("body")
     raw = None if body is None else (body.encode() if isinstance(body, str) else _json_bytes(body))
-    headers = fields.string_map("headers") or {}
+    headers = fields.headers("headers")
     delay = fields.number("delay", 0.0, maximum=MAX_DELAY)
     return Fault(route, "status", status, raw, dict(headers), delay, times)
 

@@ -3,6 +3,7 @@ the control API's own OpenAPI document, and hypothesis over arbitrary JSON bodie
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -198,3 +199,35 @@ def test_not_json_and_unknown_session(http: httpx.Client) -> None:
     missing = http.get("/__labelf/sessions/abc/faults")
     assert (missing.status_code, missing.json()["field"]) == (404, "session_id")
     assert "GET /__labelf/sessions" in missing.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("/journal", {"limit": "9" * 5000}, "limit"),
+        ("/journal", {"limit": "²"}, "limit"),
+        ("/journal", {"limit": "0"}, "limit"),
+        ("/journal", {"status": "9" * 5000}, "status"),
+        ("/journal", {"status": "٥٠٣"}, "status"),
+    ],
+)
+def test_numbers_in_queries_are_checked_not_crashed_on(
+    http: httpx.Client, path: str, query: dict[str, str], field: str
+) -> None:
+    response = http.get(f"{DEFAULT}{path}", params=query)
+    assert (response.status_code, response.json()["field"]) == (400, field)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "fail", "route": "token", "headers": {"X-A": "a\r\nSet-Cookie: x=1"}}, "headers"),
+        ({"kind": "fail", "route": "token", "headers": {"Bad Name": "x"}}, "headers"),
+        ({"kind": "fail", "route": "token", "headers": {"X-A": "☃"}}, "headers"),
+        ({"kind": "rate_limit", "route": "token", "retry_after": "1\n2"}, "retry_after"),
+        ({"kind": "delay", "route": "token", "seconds": 10**400}, "seconds"),
+    ],
+)
+def test_what_an_answer_cannot_carry_is_refused(http: httpx.Client, body: dict[str, Any], field: str) -> None:
+    response = http.post(f"{DEFAULT}/faults", content=json.dumps(body))
+    assert (response.status_code, response.json()["field"]) == (400, field), response.text
