@@ -249,9 +249,13 @@ def test_filters_by_session(tab: Tab, http: httpx.Client) -> None:
         row = tab.page.locator(f'#sessions tr[data-session="{opened["id"]}"]')
         expect(row).to_be_visible()
         expect(row.locator("td").nth(2)).to_have_text("2")
+        tab.page.evaluate("window.__option = document.querySelector('#session option:last-child')")
+        token(http, (opened["client_id"], opened["client_secret"]))
+        expect(row.locator("td").nth(2)).to_have_text("3")
+        assert tab.page.evaluate("window.__option.isConnected")  # the list is not rebuilt as counts change
         expect(tab.page.locator("#journal tbody tr")).to_have_count(1)
         tab.page.select_option("#session", opened["id"])
-        expect(tab.page.locator("#journal tbody tr")).to_have_count(2)
+        expect(tab.page.locator("#journal tbody tr")).to_have_count(3)
         assert f"session={opened['id']}" in tab.page.url
         everything = tab.page.content()
         assert opened["client_secret"] not in everything and opened["api_key"] not in everything

@@ -19,6 +19,7 @@
     notice: "", // a message that outlives the next successful round (the session shown was closed)
     last: {}, // the last answer of each panel, as JSON text: a panel is redrawn only when it changed
     timer: null,
+    sessionIds: "", // the sessions the list offers
     round: 0, // bumped by every change: an answer to an older round is dropped, its loop ends
   };
 
@@ -202,10 +203,14 @@
   }
 
   function renderSessions(answer) {
-    const options = answer.sessions.map((session) =>
-      el("option", { value: session.id, selected: session.id === state.session }, session.id),
-    );
-    $("session").replaceChildren(...options);
+    // The list is rebuilt only when sessions open or close, not as their counts change: a list the user has
+    // open stays open.
+    const ids = answer.sessions.map((session) => session.id);
+    if (ids.join(" ") !== state.sessionIds || $("session").value !== state.session) {
+      state.sessionIds = ids.join(" ");
+      const options = ids.map((id) => el("option", { value: id, selected: id === state.session }, id));
+      $("session").replaceChildren(...options);
+    }
     const rows = answer.sessions.map((session) => {
       const row = el(
         "tr",
