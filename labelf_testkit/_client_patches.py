@@ -31,7 +31,7 @@ from importlib.machinery import ModuleSpec
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._routing import Route, UnroutableRequestError, current
+from ._routing import Route, UnroutableRequestError, current, is_localhost_name
 from .mock_server import normalize_host
 
 __all__ = ["ImportWatcher", "client_patches", "patches_for"]
@@ -292,8 +292,10 @@ def _aiohttp() -> list[_Patch]:
 
     async def _resolve_host(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
         route = current()
-        address = route.address(host, port) if route is not None and route.takes(host) else None
-        if address is None:  # not ours: aiohttp's own resolver (its connect is still checked when blocking)
+        address = route.address(host, port) if route is not None else None  # raises for a blocked host
+        if address is None and route is not None and route.block and is_localhost_name(normalize_host(host)):
+            address = ("127.0.0.1", port)  # never asked of aiohttp's resolver (aiodns would ask a DNS server)
+        if address is None:  # not ours: aiohttp's own resolver
             return await resolve(self, host, port, *args, **kwargs)
         return [{"hostname": host, "host": address[0], "port": address[1], "family": socket.AF_INET, "proto": 0,
                  "flags": socket.AI_NUMERICHOST}]  # fmt: skip

@@ -3,8 +3,9 @@
 A thread a test starts and never joins can send its request while a later test runs.  The request reaches the
 same mock server as that later test's own requests, so the server alone cannot tell them apart; the client
 side can.  At the end of each test that uses the mock, the threads it left running are remembered with the
-test's id (:func:`test_ended`).  While interception is active, a connection to the mock made from one of those
-threads is registered by its local address (:func:`register`, called from the ``connect`` patch), and the
+test's id (:func:`test_ended`).  While interception is active (or, in a test that uses the mock without it,
+while such threads are alive: :func:`guarding`), a connection to the mock made from one of those threads is
+registered by its local address (:func:`register`, called from the ``connect`` patches), and the
 servers' :func:`guard` answers each request on it with 503 and an explanation instead of passing it to the
 mock: it is never journaled.  :func:`take_arrivals` hands the messages to the plugin, which shows them as
 :class:`LateRequestWarning` (naming the route and the test that started the thread).
@@ -15,16 +16,21 @@ executors and thread pools (they serve whichever test submits work).
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
+
+from ._patching import LATE_GUARD
 
 __all__ = [
     "LateRequestWarning",
     "guard",
+    "guarding",
     "origin_of_this_thread",
     "register",
     "running_threads",
@@ -48,6 +54,16 @@ _lock = threading.Lock()
 _leftovers: weakref.WeakKeyDictionary[threading.Thread, str] = weakref.WeakKeyDictionary()
 _late_clients: dict[tuple[str, int], str] = {}
 _arrivals: list[str] = []
+_served: set[tuple[str, int]] = set()  # the mock servers' addresses (MockServers registers them)
+
+
+def serving(address: tuple[str, int], running: bool = True) -> None:
+    """A mock server started (or, ``running=False``, stopped) at ``address``."""
+    with _lock:
+        if running:
+            _served.add(address)
+        else:
+            _served.discard(address)
 
 
 def running_threads() -> frozenset[threading.Thread]:
@@ -79,6 +95,39 @@ def register(sock: socket.socket, test: str) -> None:
         return
     with _lock:
         _late_clients[(local[0], local[1])] = test
+
+
+@contextmanager
+def guarding() -> Iterator[None]:
+    """For a test that uses the mock without interception: while threads a finished test left running are
+    alive, watch their connections to the mock (interception's own ``connect`` patch does it otherwise)."""
+    if not any(thread.is_alive() for thread in list(_leftovers)):
+        yield
+        return
+    LATE_GUARD.hold(_guard_patches)
+    try:
+        yield
+    finally:
+        LATE_GUARD.release()
+
+
+def _guard_patches() -> list[tuple[Any, str, Any]]:
+    cls = socket.socket
+
+    def wrap(original: Any) -> Any:
+        @functools.wraps(original)
+        def patched(self: socket.socket, address: Any) -> Any:
+            origin = origin_of_this_thread()
+            if origin is None or not isinstance(address, tuple) or tuple(address[:2]) not in _served:
+                return original(self, address)
+            try:
+                return original(self, address)
+            finally:
+                register(self, origin)
+
+        return patched
+
+    return [(cls, "connect", wrap(cls.connect)), (cls, "connect_ex", wrap(cls.connect_ex))]
 
 
 def take_arrivals() -> list[str]:

@@ -263,7 +263,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     ``monkeypatch`` undone after the kit's fixture), remember the threads the test left running, and warn
     about requests that reached the mock after their test ended (:class:`LateRequestWarning`)."""
     result = yield
-    if "labelf_testkit.interception" in sys.modules:
+    if "labelf_testkit._patching" in sys.modules:
         from ._patching import repair
 
         repair(final=True)
@@ -460,8 +460,11 @@ def labelf_mock(
     use_marked_recordings(request, handle)
     if check:
         request.node.stash[_CHECK_FAULTS] = handle  # checked right after the test body (pytest_runtest_call)
+    from ._late_requests import guarding
+
     try:
-        yield handle
+        with guarding():  # requests from threads an earlier test left running are not this test's
+            yield handle
     finally:
         if check:
             del request.node.stash[_CHECK_FAULTS]

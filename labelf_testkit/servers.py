@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from ._late_requests import guard
+from ._late_requests import guard, serving
 from .mock_server import (
     LABELF_HOSTS,
     LoopbackTLS,
@@ -162,6 +162,7 @@ class MockServers:
                 tls = self.tls if secure else None
                 server = self._servers[secure] = SocketServer(self.app, tls=tls, wrap=guard)
                 server.start()
+                serving((server.host, server.port))
             return server
 
     def drop_in_flight(self) -> int:
@@ -185,6 +186,7 @@ class MockServers:
             if remove_tls is not None:
                 self._tls = self._context = None
         for server in servers:
+            serving((server.host, server.port), running=False)
             server.stop()
         if remove_tls is not None:
             remove_tls()

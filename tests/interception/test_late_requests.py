@@ -22,27 +22,32 @@ def test_1_starts_a_thread_and_ends({fixture}):
     test_1_starts_a_thread_and_ends.thread = threading.Thread(target=send_later, args=(url,), daemon=True)
     test_1_starts_a_thread_and_ends.thread.start()
 
-def test_2_later_test(labelf_intercept):
+def test_2_later_test({later}):
     go.set()
     test_1_starts_a_thread_and_ends.thread.join(30)
     assert answers == [503]
-    assert len(labelf_intercept.journal) == 0
-    own = requests.post("https://auth.app.labelf.ai/oauth2/token", data={{"grant_type": "client_credentials"}},
-                        auth=("CLIENT_ID", "CLIENT_SECRET"))
-    assert own.status_code == 200 and len(labelf_intercept.journal) == 1  # the test's own requests still count
+    assert len({later}.journal) == 0
+    own = requests.post({own_url}, data={{"grant_type": "client_credentials"}}, auth=("CLIENT_ID", "CLIENT_SECRET"))
+    assert own.status_code == 200 and len({later}.journal) == 1  # the test's own requests still count
 """
 
 
+PRODUCTION = '"https://auth.app.labelf.ai/oauth2/token"'
+
+
 @pytest.mark.parametrize(
-    ("fixture", "url"),
+    ("fixture", "url", "later", "own_url"),
     [
-        ("labelf_intercept", '"https://auth.app.labelf.ai/oauth2/token"'),
-        ("labelf_mock", "labelf_mock.token_url"),
+        ("labelf_intercept", PRODUCTION, "labelf_intercept", PRODUCTION),
+        ("labelf_mock", "labelf_mock.token_url", "labelf_intercept", PRODUCTION),
+        ("labelf_mock", "labelf_mock.token_url", "labelf_mock", "labelf_mock.token_url"),
     ],
-    ids=["production-url", "base-url"],
+    ids=["production-url", "base-url", "base-url-without-interception"],
 )
-def test_a_late_request_is_not_journaled_and_is_warned_about(pytester: pytest.Pytester, fixture: str, url: str) -> None:
-    pytester.makepyfile(test_late=LATE_THREAD.format(fixture=fixture, url=url))
+def test_a_late_request_is_not_journaled_and_is_warned_about(
+    pytester: pytest.Pytester, fixture: str, url: str, later: str, own_url: str
+) -> None:
+    pytester.makepyfile(test_late=LATE_THREAD.format(fixture=fixture, url=url, later=later, own_url=own_url))
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, warnings=1)
     result.stdout.fnmatch_lines(

@@ -99,3 +99,25 @@ def test_truststore_injected_during_the_test_still_reaches_the_mock(monkeypatch:
             truststore.extract_from_ssl()
         assert len(mock.journal) == 2
     assert interception.installed() == []
+
+
+@pytest.mark.anyio
+async def test_a_custom_aiohttp_resolver_is_never_asked_while_blocking(production: Production) -> None:
+    asked: list[str] = []
+
+    class RecordingResolver(AbstractResolver):  # stands in for aiodns, which would ask a DNS server
+        async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[Any]:
+            asked.append(host)
+            return []
+
+        async def close(self) -> None:
+            return None
+
+    with start_mock(intercept=True, block_other_hosts=True) as mock:
+        port = int(mock.base_url.rsplit(":", 1)[1])
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=RecordingResolver())) as session:
+            async with session.get(f"http://svc.localhost:{port}/v2/models") as response:
+                assert response.status == 401
+            with pytest.raises(interception.BlockedRequestError, match=r"'example\.com'"):
+                await session.get("http://example.com/")
+    assert asked == []
