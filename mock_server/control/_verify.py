@@ -16,6 +16,7 @@ from ..endpoints import on_route
 from ..faults import Fault
 from ..journal import JournalEntry
 from ..matching import MatchArgs, RequestFacts, RequestMatch
+from ._views import fault_view
 
 __all__ = ["NEAR_MISSES", "Verdict", "calls", "mismatch", "near_misses", "on_route", "unused_report"]
 
@@ -95,5 +96,5 @@ def unused_report(faults: Sequence[Fault], entries: Sequence[JournalEntry]) -> l
                 if fault.matches(entry.path):
                     why = mismatch(fault.match, entry)
                     received.append({"request": str(entry), "differs": why})
-        report.append({"fault": fault.describe(), "received": received})
+        report.append({"fault": fault_view(fault, 0)["description"], "received": received})
     return report

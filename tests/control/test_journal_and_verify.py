@@ -183,3 +183,13 @@ def test_unused_faults_say_how_each_request_differs(http: httpx.Client) -> None:
 def test_bad_journal_filters_name_the_field(http: httpx.Client, query: dict[str, str], field: str) -> None:
     response = http.get(f"{DEFAULT}/journal", params=query)
     assert (response.status_code, response.json()["field"]) == (400, field)
+
+
+def test_a_secret_header_in_a_faults_criteria_is_never_listed(http: httpx.Client) -> None:
+    token = token_of(http)
+    body = {"kind": "fail", "route": "inference", "match_headers": {"Authorization": f"Bearer {token}"}}
+    planned = http.post(f"{DEFAULT}/faults", json=body)
+    assert planned.json()["match"] == "header authorization='[REDACTED]'"
+    shown = planned.text + http.get(f"{DEFAULT}/faults").text + http.get(f"{DEFAULT}/unused_faults").text
+    assert token not in shown and "[REDACTED]" in shown
+    assert classify(http, token, ["a"]).status_code == 500  # it still matches on the real value
