@@ -198,3 +198,10 @@ def test_a_hand_written_recording_needs_only_the_required_keys(tmp_path: Path) -
     assert recording.models == (RecordedModel("42", "Model 42", ("urgent", "low")),)
     assert recording.predictions("42", "down!") == (("urgent", 1.0),)
     assert recording.api_generation is None and recording.keying == TextKey()
+
+
+def test_only_format_host_and_taken_at_are_required() -> None:
+    from labelf_testkit.mock_server.recordings import recording_from_mapping
+
+    empty = recording_from_mapping({"format": "labelf-recording/1", "host": "h", "taken_at": "t"}, "r.toml")
+    assert (empty.models, dict(empty.answers), dict(empty.pairs)) == ((), {}, {})
