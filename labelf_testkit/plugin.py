@@ -246,15 +246,10 @@ def _config_definition(item: pytest.Function) -> str:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Refuse a test that would silently get a mock built from another directory's ``labelf_config``; note the
-    threads running when a test that uses the mock starts (see :func:`pytest_runtest_teardown`)."""
+    """Refuse a test that would silently get a mock built from another directory's ``labelf_config``."""
     conflict = item.stash.get(_CONFIG_CONFLICT, None)
     if conflict is not None:
         pytest.fail(conflict, pytrace=False)
-    if "labelf_mock" in getattr(item, "fixturenames", ()):
-        from ._late_requests import running_threads
-
-        item.stash[_THREADS] = running_threads()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -413,7 +408,13 @@ _CHECK_FAULTS = pytest.StashKey["LabelfMock"]()
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """After a test body that passed: its unused-fault check, so an unused fault fails the test itself."""
+    """After a test body that passed: its unused-fault check, so an unused fault fails the test itself.  Before
+    the body of a test that uses the mock: the threads running (those its body leaves running are suspects,
+    see :func:`pytest_runtest_teardown`; threads its fixtures start, any scope, are not)."""
+    if "labelf_mock" in getattr(item, "fixturenames", ()):
+        from ._late_requests import running_threads
+
+        item.stash[_THREADS] = running_threads()
     result = yield
     handle = item.stash.get(_CHECK_FAULTS, None)
     if handle is not None:

@@ -84,3 +84,32 @@ def test_threads_that_end_with_their_test_are_not_suspects(pytester: pytest.Pyte
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=2)
+
+
+def test_a_worker_thread_started_by_a_fixture_is_not_a_suspect(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_worker="""
+        import queue, threading
+        import pytest, requests
+
+        jobs, results = queue.Queue(), queue.Queue()
+
+        def work():
+            while True:
+                url = jobs.get()
+                results.put(requests.post(url, data={"grant_type": "client_credentials"},
+                                          auth=("CLIENT_ID", "CLIENT_SECRET")).status_code)
+
+        @pytest.fixture(scope="session")
+        def worker():
+            threading.Thread(target=work, daemon=True).start()
+
+        @pytest.mark.parametrize("run", range(2))
+        def test_uses_the_worker(worker, labelf_intercept, run):
+            jobs.put("https://auth.app.labelf.ai/oauth2/token")
+            assert results.get(timeout=30) == 200
+            assert len(labelf_intercept.journal) == 1
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)
