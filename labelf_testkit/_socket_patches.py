@@ -91,11 +91,12 @@ def _gethostbyname() -> list[_Patch]:
     def check(function: str, host: Any) -> bool:
         """Raise for a Labelf host (or a blocked one); whether ``host`` is a localhost name to answer locally."""
         route = current()
-        if route is None or not isinstance(host, str):
+        if route is None or not isinstance(host, str | bytes):
             return False
         if route.takes(host):
             raise _unroutable(function, host)
-        name = normalize_host(host)
+        text = _text(host)
+        name = normalize_host(text) if text is not None else repr(host)
         if route.block and not is_local(name):
             raise blocked(name, None, route.hosts)
         return route.block and is_localhost_name(name)
