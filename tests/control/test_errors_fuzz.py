@@ -53,10 +53,13 @@ def test_every_control_operation_never_5xx_and_conforms(case: Any) -> None:
     _APP.mock.reset()
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
+_LEAF = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8)
+)
+JSON = st.one_of(
+    _LEAF,
+    st.lists(_LEAF, max_size=3),
+    st.dictionaries(st.text(max_size=8), _LEAF | st.lists(_LEAF, max_size=3), max_size=3),
 )
 FIELDS = st.sampled_from(
     [
