@@ -157,3 +157,60 @@ def test_closing_ends_the_session_and_a_wrong_token_is_refused(served: str) -> N
         connect(served, token="wrong-token-wrong-token")
     with pytest.raises(RemoteMockError, match="Could not reach"):
         connect("http://127.0.0.1:9", token=_TOKEN)
+
+
+def test_every_fault_kind_and_journal_view_remotely(remote: RemoteMock) -> None:
+    planned = [
+        remote.inference.delay(0.001),
+        remote.inference.malformed_json(),
+        remote.inference.empty_body(status=502),
+        remote.models.drop(),
+        remote.similarity.rate_limit(retry_after=3, model_id=1),
+        remote.route("/v2/models/2/inference").fail(body=b"down", headers={"X-Why": "test"}),
+    ]
+    assert [f.kind for f in planned] == ["delay", "malformed_json", "empty_body", "drop", "fail", "fail"]
+    assert str(planned[1]) == "inference: malformed JSON (0/1 used)"
+    remote.journal.assert_no_requests()
+    with httpx.Client(base_url=remote.base_url) as http:
+        token = _token(remote, http)
+        auth = {"authorization": f"Bearer {token}"}
+        answers = [http.post("/v2/models/1/inference", json={"texts": ["a"]}, headers=auth) for _ in range(3)]
+        assert [(a.status_code, a.content[:5]) for a in answers] == [(200, b'[{"te'), (200, b'[{"te'), (502, b"")]
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get("/v2/models", headers=auth)
+        failed = http.post("/v2/models/2/inference", json={"texts": ["a"]}, headers=auth)
+        assert (failed.status_code, failed.content, failed.headers["x-why"]) == (500, b"down", "test")
+    entries = list(remote.journal)
+    assert [e.status for e in entries] == [200, 200, 200, 502, None, 500]
+    assert entries[1].json() == {"texts": ["a"]} and entries[0].json() is None
+    assert str(entries[0]) == "POST /oauth2/token -> 200"
+    posted = [str(e) for e in remote.journal.requests("/v2/", "post")]
+    assert posted == [str(e) for e in entries[1:4] + entries[5:]]
+    assert len(remote.journal.api_calls) == 5 and remote.inference.calls_where(model_id=2)[0].path.endswith(
+        "2/inference"
+    )
+    remote.journal.assert_api_calls_used_latest_token()
+    with pytest.raises(AssertionError, match="Expected no requests"):
+        remote.journal.assert_no_requests()
+    with pytest.raises(AssertionError, match="fetched 1 time"):
+        remote.journal.assert_token_fetched(times=2)
+    with pytest.raises(AssertionError, match="not to be called"):
+        remote.models.assert_not_called()
+    assert remote.clock.frozen is False and remote.clock.now() > 1e9
+    remote.clock.reset()
+    with pytest.raises(ValueError, match="non-negative"):
+        remote.clock.advance(-1)
+    with pytest.raises(ValueError, match="positive whole number"):
+        remote.token.expires_in(0)
+    with pytest.raises(TypeError, match="UTF-8"):
+        remote.inference.fail(body=b"\xff")
+    assert "RemoteRouteFaults 'inference'" in repr(remote.inference) and "RemoteJournal" in repr(remote.journal)
+    model = remote.model(3)
+    assert (model.model_id, "english" in model.labels) == ("3", True) and "Language" in repr(model)
+    for state in (model.archive, model.train, model.remove, model.restore):
+        state()
+    assert remote.similarity_score(score=0.5, compare=re.compile("x", re.I | re.S))["compare"] == "/x/"
+    with pytest.raises(RuntimeError, match="recordings it was started with"):
+        remote.use_recording("x.toml")
+    with pytest.raises(RuntimeError, match="cannot refuse"):
+        assert remote.refused_connections
