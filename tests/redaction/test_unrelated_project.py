@@ -35,7 +35,8 @@ def _normalized(text: str) -> str:
 @pytest.mark.parametrize("junit", [False, True])
 def test_output_is_pytests_own(pytester: pytest.Pytester, junit: bool) -> None:
     pytester.makepyfile(test_unrelated=TESTS)
-    args = ["-p", "no:cacheprovider", "-rA", "-W", "default"]
+    # Both runs in file order: pytest-randomly would shuffle each with its own seed and print it.
+    args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-rA", "-W", "default"]
     outputs = []
     for plugins in ([], ["-p", "no:labelf_testkit", "-p", "no:labelf_contract"]):
         xml = pytester.path / f"junit-{len(plugins)}.xml"
