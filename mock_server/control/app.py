@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -108,22 +108,18 @@ class ControlledApp:
         """The default session's state (what ``app.mock`` is for an app without control)."""
         return self.app.mock
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        """Serve a control request, or hand the request to its session's mock.
-
-        Not a coroutine itself: it returns the coroutine that serves the request, so the mock's requests pay no
-        extra frame for passing through here (a token request's app time, ``bench/control.py``).  ASGI servers and
-        clients await what an app returns; ``labelf-mock serve`` wraps the app in a coroutine function anyway.
-        """
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a control request, or hand the request to its session's mock."""
         if scope["type"] != "http":
-            return self.app(scope, receive, send)
-        if (
+            await self.app(scope, receive, send)
+        elif (
             scope["path"].startswith(CONTROL_PREFIX)
             and _is_control_path(scope["path"])
             and not serves_labelf_host(scope)
         ):
-            return self._serve_control(scope, receive, send)
-        return self.store.app_for(scope)(scope, receive, send)
+            await self._serve_control(scope, receive, send)
+        else:
+            await self.store.app_for(scope)(scope, receive, send)
 
     async def _serve_control(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == _INSPECTOR or scope["path"].startswith(f"{_INSPECTOR}/"):
