@@ -411,7 +411,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """After a test body that passed: its unused-fault check, so an unused fault fails the test itself.  Before
     the body of a test that uses the mock: the threads running (those its body leaves running are suspects,
     see :func:`pytest_runtest_teardown`; threads its fixtures start, any scope, are not)."""
-    if "labelf_mock" in getattr(item, "fixturenames", ()):
+    if {"labelf_mock", "labelf_intercept"}.intersection(getattr(item, "fixturenames", ())):  # or the marker's
         from ._late_requests import running_threads
 
         item.stash[_THREADS] = running_threads()

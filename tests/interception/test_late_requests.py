@@ -17,6 +17,7 @@ def send_later(url):
     response = requests.post(url, data={{"grant_type": "client_credentials"}}, auth=("CLIENT_ID", "CLIENT_SECRET"))
     answers.append(response.status_code)
 
+@pytest.mark.labelf_intercept
 def test_1_starts_a_thread_and_ends({fixture}):
     url = {url}
     test_1_starts_a_thread_and_ends.thread = threading.Thread(target=send_later, args=(url,), daemon=True)
@@ -41,8 +42,9 @@ PRODUCTION = '"https://auth.app.labelf.ai/oauth2/token"'
         ("labelf_intercept", PRODUCTION, "labelf_intercept", PRODUCTION),
         ("labelf_mock", "labelf_mock.token_url", "labelf_intercept", PRODUCTION),
         ("labelf_mock", "labelf_mock.token_url", "labelf_mock", "labelf_mock.token_url"),
+        ("", PRODUCTION, "labelf_intercept", PRODUCTION),
     ],
-    ids=["production-url", "base-url", "base-url-without-interception"],
+    ids=["production-url", "base-url", "base-url-without-interception", "marker"],
 )
 def test_a_late_request_is_not_journaled_and_is_warned_about(
     pytester: pytest.Pytester, fixture: str, url: str, later: str, own_url: str
