@@ -12,7 +12,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from labelf_testkit.mock_server import MockConfig, create_app
+from labelf_testkit.mock_server import InProcessTransport, MockConfig, create_app
 from labelf_testkit.mock_server.control import ControlAccess, ControlledApp
 from labelf_testkit.mock_server.control.inspector import CONTENT_SECURITY_POLICY
 from labelf_testkit.mock_server.endpoints import FAULT_ROUTES
@@ -177,3 +177,10 @@ def test_the_assets_ship_in_the_package() -> None:
         "inspector.html",
         "inspector.js",
     ]
+
+
+def test_a_mock_without_control_serves_no_inspector(mock_config: MockConfig) -> None:
+    # What `labelf-mock serve --no-control` serves: the mock alone, for which the path is Labelf's unknown path.
+    with httpx.Client(transport=InProcessTransport(create_app(mock_config)), base_url="http://127.0.0.1:8080") as http:
+        answer = http.get(PAGE)
+    assert answer.status_code == 404 and "content-security-policy" not in answer.headers
