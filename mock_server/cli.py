@@ -6,6 +6,8 @@ import argparse
 import importlib.metadata
 import json
 import logging
+import os
+import secrets
 import shutil
 import signal
 import socket
@@ -180,7 +182,22 @@ def _announce(
             "ca_bundle": str(tls.ca_bundle) if tls else None,
             **(control.ready(base_url) if control is not None else {"control_url": None, "control_token_file": None}),
         }
-        Path(ready_file).write_text(json.dumps(ready), encoding="utf-8")
+        _write_atomically(Path(ready_file), json.dumps(ready))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so a reader sees no file or the whole file, never part of it: a temporary file
+    in the same directory (same file system), then ``os.replace`` (atomic on POSIX and Windows)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666: the umask applies, so the file gets the permissions Path.write_text would give it.
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _uvicorn_config(app: ASGIApp, args: argparse.Namespace, tls: LoopbackTLS | None) -> uvicorn.Config:

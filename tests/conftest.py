@@ -130,7 +130,7 @@ def start_served_mock(tmp: Path, *args: str) -> ServedMock:
             command, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
         )
     deadline = time.monotonic() + 20
-    while not ready.exists() or not ready.read_text():
+    while not ready.exists():  # written atomically: once it exists, it is whole
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             process.wait()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import ssl
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import httpx
 import pytest
 
 from labelf_testkit.mock_server import cli
+from labelf_testkit.mock_server.config import MockConfig
 from labelf_testkit.mock_server.tls import LoopbackTLS, make_loopback_tls
 from tests.conftest import start_served_mock
 
@@ -59,3 +62,38 @@ def test_nothing_is_announced_when_the_server_cannot_serve(
     assert not ready.exists()
     assert "serving on" not in out
     assert "cannot serve https" in err
+
+
+def test_the_ready_file_appears_whole_never_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reader polling for ``--ready-file`` sees no file, then the whole JSON: it is written beside its final
+    name and moved there in one step (os.replace), so there is no moment it exists half-written."""
+    ready = tmp_path / "ready.json"
+    seen: list[tuple[str, bool, dict[str, object]]] = []
+    real_replace = os.replace
+
+    def spy(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        # At the moment of the move: the final name does not exist yet, the whole JSON is already on disk.
+        seen.append((str(Path(source).parent), Path(target).exists(), json.loads(Path(source).read_text())))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", spy)
+    cli._announce("http://127.0.0.1:1234", 1234, MockConfig(), None, str(ready), None)
+    capsys.readouterr()
+    assert seen == [(str(tmp_path), False, json.loads(ready.read_text()))]
+    assert json.loads(ready.read_text())["base_url"] == "http://127.0.0.1:1234"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ready.json"]  # no temporary file left behind
+
+
+def test_a_ready_file_that_cannot_be_moved_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(PermissionError):
+        cli._announce("http://127.0.0.1:1234", 1234, MockConfig(), None, str(tmp_path / "ready.json"), None)
+    capsys.readouterr()
+    assert list(tmp_path.iterdir()) == []
