@@ -29,11 +29,11 @@ from .oauth_errors import (
 from .state import MockState, state_of
 
 __all__ = [
+    "TokenEndpoint",
     "discovery_endpoint",
     "jwks_endpoint",
     "method_not_allowed",
     "revoke_endpoint",
-    "serve_token",
     "token_endpoint",
 ]
 
@@ -61,12 +61,12 @@ def method_not_allowed(request: Request, methods: Iterable[str]) -> Response:
     return Response(body, 405, headers=headers)
 
 
-def _options(request: Request) -> Response | None:
+def _options(scope: Scope) -> Response | None:
     # Hydra registers an OPTIONS route (its CORS handler); with CORS off it answers empty.  Status INFERRED.
     # OPTIONS goes through Starlette's router, which puts the matched route (the table's methods) in the scope.
-    if request.method != "OPTIONS":
+    if scope["method"] != "OPTIONS":
         return None
-    return Response(status_code=200, headers={"allow": _allow(request.scope["route"].methods)})
+    return Response(status_code=200, headers={"allow": _allow(scope["route"].methods)})
 
 
 async def _read_form(receive: Receive, headers: Mapping[str, str], state: MockState) -> Form:
@@ -163,26 +163,32 @@ async def _grant(scope: Scope, receive: Receive, headers: Mapping[str, str]) -> 
     return _token_body(token, expires_in, " ".join(scopes))
 
 
-async def token_endpoint(request: Request) -> Response:
-    """``POST /oauth2/token`` (and its ``OPTIONS``) routed by Starlette; :func:`serve_token` is the same
-    grant as plain ASGI, which the route table serves ``POST`` with."""
-    if (early := _options(request)) is not None:
-        return early
-    body = await _grant(request.scope, request.receive, request.headers)
-    return Response(body, headers={**NO_STORE_HEADERS, "content-type": HYDRA_JSON})
+class TokenEndpoint:
+    """``POST /oauth2/token`` (and its ``OPTIONS``), the grant of :func:`_grant`, as a plain ASGI app.
+
+    Starlette's router serves it as it serves every route of the table (a ``Route`` whose endpoint is not a
+    function is mounted as ASGI), behind Starlette's own ``ExceptionMiddleware``: the :class:`OAuthError` it
+    raises goes to the app's exception handlers like any route's.  Plain ASGI only spares the hot path a
+    ``Request`` and a ``Response`` object: one pass over the headers, the answer written as two messages.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request."""
+        if (early := _options(scope)) is not None:
+            await early(scope, receive, send)
+            return
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if (key := _READS.get(name)) is not None and key not in headers:  # the first of each, as Go's Header.Get
+                headers[key] = value.decode("latin-1")
+        body = await _grant(scope, receive, headers)
+        start_headers = [*_TOKEN_HEADERS, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": start_headers})
+        await send({"type": "http.response.body", "body": body})
 
 
-async def serve_token(scope: Scope, receive: Receive, send: Send) -> None:
-    """``POST /oauth2/token`` as plain ASGI: the route table's fast path (what suites and load tests hammer;
-    ``bench/run.py`` measures it).  Errors are raised to the app's exception handlers like any route's."""
-    headers: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        if (key := _READS.get(name)) is not None and key not in headers:  # the first of each, as Go's Header.Get
-            headers[key] = value.decode("latin-1")
-    body = await _grant(scope, receive, headers)
-    start_headers = [*_TOKEN_HEADERS, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": start_headers})
-    await send({"type": "http.response.body", "body": body})
+#: The token endpoint's one instance (an instance, not a function, so Starlette mounts it as ASGI).
+token_endpoint = TokenEndpoint()
 
 
 async def revoke_endpoint(request: Request) -> Response:
@@ -191,7 +197,7 @@ async def revoke_endpoint(request: Request) -> Response:
     200 with an empty body for any token, known or not, this client's or another's; only invalid_request
     and invalid_client are errors, and they carry fosite's generic bodies (the specific hint is lost).
     """
-    if (early := _options(request)) is not None:
+    if (early := _options(request.scope)) is not None:
         return early
     state = state_of(request)
     try:

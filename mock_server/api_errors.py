@@ -113,7 +113,7 @@ class ApiError(Exception):
         return JSONResponse(body, self.status, headers={**self.headers, "x-request-id": request_id})
 
 
-def api_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler for :class:`ApiError`."""
+async def api_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette exception handler (async, so Starlette does not send it to a thread) for :class:`ApiError`."""
     assert isinstance(exc, ApiError)  # noqa: S101 - registered for ApiError only
     return exc.response()

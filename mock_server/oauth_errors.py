@@ -108,7 +108,7 @@ def server_error() -> OAuthError:
     return OAuthError("server_error", 500, _SERVER_ERROR)
 
 
-def oauth_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler for :class:`OAuthError`."""
+async def oauth_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette exception handler (async, so Starlette does not send it to a thread) for :class:`OAuthError`."""
     assert isinstance(exc, OAuthError)  # noqa: S101 - registered for OAuthError only
     return exc.response()

@@ -18,12 +18,13 @@ from . import _api, _oauth
 from .endpoints import ENDPOINTS
 from .openapi import openapi_endpoint
 
-__all__ = ["FAST", "HANDLERS", "table_router"]
+__all__ = ["HANDLERS", "table_router"]
 
-Handler = Callable[[Request], Awaitable[Response]]
+#: A request handler, or a plain ASGI app (an instance, which Starlette mounts as ASGI: the token endpoint).
+Handler = Callable[[Request], Awaitable[Response]] | ASGIApp
 
 #: The handler of each endpoint, by endpoint name: the Hydra side (:mod:`._oauth`), the API side (:mod:`._api`)
-#: and the OpenAPI document.
+#: and the OpenAPI document.  Every one is served by Starlette's router, behind its ``ExceptionMiddleware``.
 HANDLERS: dict[str, Handler] = {
     "token": _oauth.token_endpoint,
     "revoke": _oauth.revoke_endpoint,
@@ -36,9 +37,6 @@ HANDLERS: dict[str, Handler] = {
     "inference": _api.inference_endpoint,
     "similarity": _api.similarity_endpoint,
 }
-
-#: Endpoints with a method served as plain ASGI, without Starlette's router and request objects.
-FAST: dict[str, tuple[str, ASGIApp]] = {"token": ("POST", _oauth.serve_token)}
 
 
 def table_router() -> Router:

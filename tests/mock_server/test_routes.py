@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from labelf_testkit.mock_server import (
@@ -25,6 +25,10 @@ from labelf_testkit.mock_server import (
     host_of,
     openapi_document,
 )
+from labelf_testkit.mock_server._oauth import token_endpoint
+from labelf_testkit.mock_server.middleware.faults import FaultMiddleware
+from labelf_testkit.mock_server.middleware.journal import JournalMiddleware
+from labelf_testkit.mock_server.middleware.server_errors import ServerErrorAsJson
 from labelf_testkit.mock_server.openapi import OPERATIONS
 from labelf_testkit.mock_server.routes import HANDLERS
 
@@ -103,7 +107,7 @@ class _Stamp:
         await self.app(scope, receive, stamped)
 
 
-def test_middleware_added_to_the_app_sees_the_token_fast_path() -> None:
+def test_middleware_added_to_the_app_sees_the_token_endpoint() -> None:
     app = create_app()
     app.add_middleware(_Stamp)
     with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
@@ -121,7 +125,7 @@ async def _async_teapot(request: Request, exc: Exception) -> Response:
 
 
 @pytest.mark.parametrize("handler", [_teapot, _async_teapot], ids=["sync", "async"])
-def test_exception_handlers_added_to_the_app_apply_to_the_token_fast_path(
+def test_exception_handlers_added_to_the_app_apply_to_the_token_endpoint(
     handler: Callable[[Request, Exception], Response | Awaitable[Response]],
 ) -> None:
     app = create_app()
@@ -134,7 +138,7 @@ def test_exception_handlers_added_to_the_app_apply_to_the_token_fast_path(
 @pytest.mark.parametrize(
     ("module", "name", "method", "path", "body"),
     [
-        ("_oauth", "_client_credentials", "POST", "/oauth2/token", "error"),  # the fast route
+        ("_oauth", "_client_credentials", "POST", "/oauth2/token", "error"),  # the plain-ASGI route
         ("_api", "_summary", "GET", "/v2/models", "error_code"),  # a Starlette-routed one
     ],
 )
@@ -165,7 +169,7 @@ def test_an_exception_without_a_handler_becomes_the_hosts_500_logged_and_journal
     assert any(record.exc_info and "a bug in the endpoint" in str(record.exc_info[1]) for record in caplog.records)
 
 
-@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/revoke"], ids=["fast route", "starlette route"])
+@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/revoke"], ids=["asgi route", "request route"])
 def test_an_exception_handler_that_raises_gets_the_hosts_500_on_every_route(
     path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -181,25 +185,10 @@ def test_an_exception_handler_that_raises_gets_the_hosts_500_on_every_route(
     assert any(r.exc_info and "the handler itself" in str(r.exc_info[1]) for r in caplog.records)
 
 
-@pytest.mark.parametrize("auth", [("CLIENT_ID", "CLIENT_SECRET"), ("CLIENT_ID", "wrong")], ids=["granted", "refused"])
-def test_the_starlette_route_answers_a_token_post_as_the_fast_path_does(auth: tuple[str, str]) -> None:
-    # FastRoutes takes every POST in create_app's stack; the table's Starlette route (what a bare router over the
-    # table serves) runs the same grant and must answer alike.
+def test_one_token_path_starlettes_router_serves_the_token_endpoint_as_asgi() -> None:
+    # No second dispatcher in front of the router: the table's route is the token endpoint, mounted as ASGI.
     app = create_app()
-
-    async def router_only(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["app"] = app
-        await ExceptionMiddleware(app.router, handlers=app.exception_handlers)(scope, receive, send)
-
-    answers = []
-    for transport in (InProcessTransport(app), InProcessTransport(router_only)):
-        with httpx.Client(transport=transport, base_url="http://mock.test") as http:
-            answers.append(http.post("/oauth2/token", data=GRANT, auth=auth))
-    fast, routed = answers
-    assert routed.status_code == fast.status_code
-    assert {k: v for k, v in routed.headers.items() if k != "content-length"} == {
-        k: v for k, v in fast.headers.items() if k != "content-length"
-    }
-    assert routed.json().keys() == fast.json().keys()
-    if fast.status_code != 200:
-        assert routed.content == fast.content
+    (route,) = [r for r in app.router.routes if isinstance(r, Route) and r.name == "token"]
+    assert route.app is token_endpoint and route.methods == {"POST", "OPTIONS"}
+    stack: list[object] = [m.cls for m in app.user_middleware]
+    assert stack == [JournalMiddleware, FaultMiddleware, ServerErrorAsJson]
