@@ -10,123 +10,51 @@ the contract suite is :mod:`labelf_testkit.contract_tests`.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .mock_server._lazy import attach
 
 try:  # the version is written once, in pyproject.toml; installed metadata carries it here
     __version__ = importlib.metadata.version("labelf-testkit")
 except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path that was never installed
     __version__ = "0+unknown"
 
+# The public names, once: the lazy loader reads this block to find each name's module.
 if TYPE_CHECKING:
-    from .handle import Credentials, LabelfMock, UnusedFaultsError
-    from .interception import (
-        BlockedRequestError,
-        InterceptionWarning,
-        LateRequestWarning,
-        UnroutableRequestError,
-        intercept,
-    )
-    from .journal_view import JournalView
-    from .mock_server import (
-        LABELF_HOSTS,
-        AsyncInProcessTransport,
-        DroppedConnection,
-        Fault,
-        InProcessTransport,
-        JournalEntry,
-        MockConfig,
-        ScriptError,
-        SocketServer,
-        create_app,
-        requests_adapter,
-    )
-    from .remote import RemoteMock, RemoteMockError, connect
-    from .route_faults import RouteFaults, TokenFaults
-    from .scripting import ModelScript
-    from .standalone import RunningMock, serve_mock, start_mock
-    from .target import LiveBudgetExceeded, Target
+    from .handle import Credentials as Credentials
+    from .handle import LabelfMock as LabelfMock
+    from .handle import UnusedFaultsError as UnusedFaultsError
+    from .interception import BlockedRequestError as BlockedRequestError
+    from .interception import InterceptionWarning as InterceptionWarning
+    from .interception import LateRequestWarning as LateRequestWarning
+    from .interception import UnroutableRequestError as UnroutableRequestError
+    from .interception import intercept as intercept
+    from .journal_view import JournalView as JournalView
+    from .mock_server import LABELF_HOSTS as LABELF_HOSTS
+    from .mock_server import AsyncInProcessTransport as AsyncInProcessTransport
+    from .mock_server import DroppedConnection as DroppedConnection
+    from .mock_server import Fault as Fault
+    from .mock_server import InProcessTransport as InProcessTransport
+    from .mock_server import JournalEntry as JournalEntry
+    from .mock_server import MockConfig as MockConfig
+    from .mock_server import ScriptError as ScriptError
+    from .mock_server import SocketServer as SocketServer
+    from .mock_server import create_app as create_app
+    from .mock_server import requests_adapter as requests_adapter
+    from .remote import RemoteMock as RemoteMock
+    from .remote import RemoteMockError as RemoteMockError
+    from .remote import connect as connect
+    from .route import PlannedFault as PlannedFault
+    from .route import Route as Route
+    from .route import RouteFaults as RouteFaults
+    from .route import TokenFaults as TokenFaults
+    from .route import TokenRoute as TokenRoute
+    from .scripting import ModelScript as ModelScript
+    from .standalone import RunningMock as RunningMock
+    from .standalone import serve_mock as serve_mock
+    from .standalone import start_mock as start_mock
+    from .target import LiveBudgetExceeded as LiveBudgetExceeded
+    from .target import Target as Target
 
-_WHERE = {
-    "Credentials": ".handle",
-    "LabelfMock": ".handle",
-    "UnusedFaultsError": ".handle",
-    "LABELF_HOSTS": ".mock_server",
-    "BlockedRequestError": ".interception",
-    "InterceptionWarning": ".interception",
-    "LateRequestWarning": ".interception",
-    "UnroutableRequestError": ".interception",
-    "intercept": ".interception",
-    "JournalView": ".journal_view",
-    "DroppedConnection": ".mock_server",
-    "Fault": ".mock_server",
-    "JournalEntry": ".mock_server",
-    "MockConfig": ".mock_server",
-    "SocketServer": ".mock_server",
-    "create_app": ".mock_server",
-    "RouteFaults": ".route_faults",
-    "ModelScript": ".scripting",
-    "RemoteMock": ".remote",
-    "RemoteMockError": ".remote",
-    "connect": ".remote",
-    "ScriptError": ".mock_server",
-    "RunningMock": ".standalone",
-    "serve_mock": ".standalone",
-    "start_mock": ".standalone",
-    "TokenFaults": ".route_faults",
-    "LiveBudgetExceeded": ".target",
-    "Target": ".target",
-    "AsyncInProcessTransport": ".mock_server",
-    "InProcessTransport": ".mock_server",
-    "requests_adapter": ".mock_server",
-}
-
-__all__ = [
-    "LABELF_HOSTS",
-    "AsyncInProcessTransport",
-    "BlockedRequestError",
-    "Credentials",
-    "DroppedConnection",
-    "Fault",
-    "InProcessTransport",
-    "InterceptionWarning",
-    "JournalEntry",
-    "JournalView",
-    "LabelfMock",
-    "LateRequestWarning",
-    "LiveBudgetExceeded",
-    "MockConfig",
-    "ModelScript",
-    "RemoteMock",
-    "RemoteMockError",
-    "RouteFaults",
-    "RunningMock",
-    "ScriptError",
-    "SocketServer",
-    "Target",
-    "TokenFaults",
-    "UnroutableRequestError",
-    "UnusedFaultsError",
-    "__version__",
-    "connect",
-    "create_app",
-    "intercept",
-    "requests_adapter",
-    "serve_mock",
-    "start_mock",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'labelf_testkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = attach(__name__, __file__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any
 
 from .journal_view import JournalView
 from .mock_server import (
@@ -14,16 +14,12 @@ from .mock_server import (
     REVOKE_PATH,
     TOKEN_PATH,
     ManualClock,
-    MatchArgs,
     MockApp,
     Recording,
-    RequestMatch,
-    SimilarityScript,
-    TextMatcher,
     load_recording,
 )
-from .route_faults import RouteFaults, TokenFaults, describe_unused
-from .scripting import ModelScript
+from .route import JwksRoute, Route, TokenRoute, describe_unused
+from .scripting import Scripting
 
 if TYPE_CHECKING:
     from .servers import ConnectionRefusals, RefusedConnection
@@ -51,16 +47,28 @@ class UnusedFaultsError(AssertionError):
     """A test planned faults that its code never triggered."""
 
 
-class LabelfMock:
+class LabelfMock(Scripting):
     """The mock as a test sees it; the ``labelf_mock`` fixture gives a fresh one (state reset) per test.
 
-    ``token``, ``revoke``, ``inference``, ``similarity``, ``models``, ``api`` and ``any`` plan faults on a route
-    and count its calls (shortcuts for :meth:`route`, which takes any name of the route table or an exact
-    path); :meth:`model` and :meth:`similarity_score` script answers; ``clock`` moves the mock's time;
-    ``journal`` lists what the mock received; :meth:`use_recording` answers from recorded live answers.
+    One :class:`~labelf_testkit.route.Route` per route name of the endpoint table is an attribute: ``token``,
+    ``revoke``, ``discovery``, ``jwks``, ``models``, ``inference``, ``similarity``, ``api`` and ``any`` plan
+    faults on their route and count its calls; :meth:`route` gives the same handle for a name or an exact path.
+    :meth:`model` and :meth:`similarity_score` script answers; ``clock`` moves the mock's time; ``journal``
+    lists what the mock received; :meth:`use_recording` answers from recorded live answers.
     """
 
     __test__ = False
+
+    # One Route per name of FAULT_ROUTES, made in __init__ from the table (tests/plugin check these agree).
+    token: TokenRoute
+    revoke: Route
+    discovery: Route
+    jwks: JwksRoute
+    models: Route
+    inference: Route
+    similarity: Route
+    api: Route
+    any: Route
 
     def __init__(
         self, app: MockApp, base_url: str, ca_bundle: str | None = None, refusals: ConnectionRefusals | None = None
@@ -72,13 +80,10 @@ class LabelfMock:
         self.ca_bundle = ca_bundle
         self._refusals = refusals
         state = app.mock
-        self.token = TokenFaults(state)
-        self.revoke = RouteFaults(state.faults, "revoke", state.journal)
-        self.inference = RouteFaults(state.faults, "inference", state.journal)
-        self.similarity = RouteFaults(state.faults, "similarity", state.journal)
-        self.models = RouteFaults(state.faults, "models", state.journal)
-        self.api = RouteFaults(state.faults, "api", state.journal)
-        self.any = RouteFaults(state.faults, "any", state.journal)
+        super().__init__(state.scripts)
+        special = {"token": TokenRoute, "jwks": JwksRoute}
+        for name in FAULT_ROUTES:
+            setattr(self, name, special.get(name, Route)(state, name))
         self.journal = JournalView(state.journal)
 
     @property
@@ -110,41 +115,17 @@ class LabelfMock:
             raise TypeError("This mock was built with a custom clock; steer that clock directly.")
         return clock
 
-    def route(self, name_or_path: str) -> RouteFaults:
-        """Faults for a named route (one of ``FAULT_ROUTES``) or an exact path such as ``/v2/models/7/inference``."""
-        if name_or_path not in FAULT_ROUTES and not name_or_path.startswith("/"):
-            raise ValueError(
-                f"Unknown route {name_or_path!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting "
-                "with '/'."
-            )
-        return RouteFaults(self.app.mock.faults, name_or_path, self.app.mock.journal)
+    def route(self, name_or_path: str) -> Route:
+        """The handle of a route name (one of ``FAULT_ROUTES``: ``labelf_mock.route("inference")`` is
+        ``labelf_mock.inference``) or of an exact path such as ``/v2/models/7/inference``.
 
-    def model(self, model_id: str | int) -> ModelScript:
-        """Script one configured model for this test: ``answer()``, ``archive()``, ``train()``, ``remove()``."""
-        return ModelScript(self.app.mock.scripts, model_id)
-
-    def similarity_score(
-        self,
-        *,
-        score: float,
-        compare: TextMatcher | None = None,
-        base: TextMatcher | None = None,
-        compare_id: str | int | None = None,
-        base_id: str | int | None = None,
-        times: int | None = None,
-        **match: Unpack[MatchArgs],
-    ) -> SimilarityScript:
-        """Script the similarity of (compare, base) pairs, picked by text (exact, pattern or predicate) or id;
-        a side left out matches any text.  The pair is then ranked among the others and ``top_n`` applies."""
-        return self.app.mock.scripts.similarity_score(
-            score,
-            compare=compare,
-            base=base,
-            compare_id=compare_id,
-            base_id=base_id,
-            match=RequestMatch.from_args(match),
-            times=times,
-        )
+        :param name_or_path: the route name, or a path starting with ``/``; anything else is a ``ValueError``
+            listing the names.
+        """
+        if name_or_path in FAULT_ROUTES:
+            route: Route = getattr(self, name_or_path)
+            return route
+        return Route(self.app.mock, name_or_path)
 
     def use_recording(self, recording: str | Path | Recording, *, strict: bool | None = None) -> Recording:
         """Answer from a recording of live answers (``labelf-mock record``) until the test ends (``reset()``).
@@ -168,11 +149,6 @@ class LabelfMock:
                 f"No client {client_id!r} is configured; configured: {[c.client_id for c in state.config.clients]}"
             )
         return state.issue_token(client, expires_in=expires_in)[0]
-
-    @property
-    def jwks(self) -> dict[str, Any]:
-        """The public key set JWT access tokens are signed with (also served at ``/.well-known/jwks.json``)."""
-        return self.app.mock.tokens.jwt.jwks()
 
     def token_claims(self, token: str) -> dict[str, Any]:
         """What ``token`` says, for assertions: a JWT's verified claims (``iss``, ``sub``, ``aud``, ``exp``,
@@ -206,7 +182,8 @@ class LabelfMock:
         refusals = self._refusals.unused() if self._refusals is not None else []
         if unused or refusals:
             listing = "\n".join(
-                [describe_unused(unused, self.app.mock.journal)] * bool(unused) + [f"  - {r}" for r in refusals]
+                [describe_unused(unused, self.app.mock.journal.entries())] * bool(unused)
+                + [f"  - {r}" for r in refusals]
             )
             raise UnusedFaultsError(
                 "These planned faults were never triggered, so the code under test never made those calls "

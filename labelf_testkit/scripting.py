@@ -1,7 +1,9 @@
-"""The test-facing side of scripted answers: ``labelf_mock.model(2).answer("refund please", {"billing": 0.9})``.
+"""Scripting, in one place: ``labelf_mock.model(2).answer("refund please", {"billing": 0.9})`` and
+``labelf_mock.similarity_score(compare="a", base="b", score=0.8)``.
 
 The rules (which script wins, how unnamed labels are scored, what is validated) are those of
-:mod:`labelf_testkit.mock_server.scripts`; this module only gives them a handle per model.
+:mod:`labelf_testkit.mock_server.scripts`; this module gives them a handle per model (:class:`ModelScript`) and
+the handle's scripting methods (:class:`Scripting`, which ``LabelfMock`` is).
 """
 
 from __future__ import annotations
@@ -9,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Unpack
 
-from .mock_server import InferenceScript, MatchArgs, ModelConfig, RequestMatch, Scripts, TextMatcher
+from .mock_server import (
+    InferenceScript,
+    MatchArgs,
+    ModelConfig,
+    RequestMatch,
+    SimilarityScript,
+    TextMatcher,
+)
+from .mock_server.internal import Scripts
 
-__all__ = ["ModelScript"]
+__all__ = ["ModelScript", "Scripting"]
 
 
 class ModelScript:
@@ -74,3 +84,50 @@ class ModelScript:
 
     def __repr__(self) -> str:
         return f"<ModelScript {self.model_id!r} ({self.config.name}): {', '.join(self.labels)}>"
+
+
+class Scripting:
+    """The scripting methods of the ``labelf_mock`` handle: per-model answers and states, and similarity."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self._scripts = scripts
+
+    def model(self, model_id: str | int) -> ModelScript:
+        """Script one configured model for this test: ``answer(texts, scores)``, ``archive()``, ``train()``,
+        ``remove()``, ``restore()``.
+
+        :param model_id: a configured model's id; any other is a ``ScriptError`` listing the configured ones.
+        """
+        return ModelScript(self._scripts, model_id)
+
+    def similarity_score(
+        self,
+        *,
+        score: float,
+        compare: TextMatcher | None = None,
+        base: TextMatcher | None = None,
+        compare_id: str | int | None = None,
+        base_id: str | int | None = None,
+        times: int | None = None,
+        **match: Unpack[MatchArgs],
+    ) -> SimilarityScript:
+        """Script the similarity of (compare, base) pairs; the pair is then ranked among the others and
+        ``top_n`` applies.
+
+        :param score: the similarity, in [0, 1].
+        :param compare: the compared text: exact, a compiled pattern or a predicate; left out, any text.
+        :param base: the base text, picked the same way; left out, any text.
+        :param compare_id: the compared text's id, instead of or beside its text.
+        :param base_id: the base text's id, instead of or beside its text.
+        :param times: how many pairs it scores (``None``: every matching pair until the test ends).
+        :param match: content criteria of the request (``match_json=``, ``match_headers=``, …), as faults take.
+        """
+        return self._scripts.similarity_score(
+            score,
+            compare=compare,
+            base=base,
+            compare_id=compare_id,
+            base_id=base_id,
+            match=RequestMatch.from_args(match),
+            times=times,
+        )

@@ -1,217 +1,79 @@
 """A faithful mock of Labelf's auth server (an Ory Hydra) and model API, as a Starlette app.
 
-Import what you need from here (``from labelf_testkit.mock_server import create_app, MockConfig``); the
-modules whose names start with ``_`` are internal.  Each name is imported from its module on first use, so
-reading a light constant does not load Starlette.
+Import what you need from here (``from labelf_testkit.mock_server import create_app, MockConfig``); ``__all__``
+is what a user needs.  Modules whose names start with ``_``, and :mod:`.internal` (what the kit's own plugin
+reaches), are internal.  Each name is imported from its module on first use, so reading a light constant does
+not load Starlette.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import attach
+
+# The public names, once: the lazy loader reads this block to find each name's module.
 if TYPE_CHECKING:
-    from ._connection_drop import DroppedConnection
-    from .api_errors import ApiError
-    from .app import MockApp, create_app
-    from .clock import Clock, ManualClock, SystemClock
-    from .config import ClientConfig, ConfigError, MockConfig, ModelConfig, load_config
-    from .control import CONTROL_PREFIX, CONTROL_TOKEN_ENV
-    from .endpoints import (
-        API_PREFIX,
-        DISCOVERY_PATH,
-        ENDPOINTS,
-        FAULT_ROUTES,
-        JWKS_PATH,
-        OPENAPI_PATH,
-        REVOKE_PATH,
-        TOKEN_PATH,
-        Endpoint,
-        HostFamily,
-        endpoint_for,
-        fault_routes_of,
-        host_of,
-    )
-    from .faults import Fault, FaultKind, FaultPlan
-    from .hosts import (
-        AUTH_HOST,
-        DEFAULT_LIVE_API_URL,
-        DEFAULT_LIVE_AUTH_URL,
-        LABELF_HOSTS,
-        LOOPBACK_HOSTS,
-        NEWER_API_HOST,
-        OLDER_API_HOST,
-        normalize_host,
-    )
-    from .inprocess import AsyncInProcessTransport, InProcessTransport, requests_adapter
-    from .journal import Journal, JournalEntry
-    from .matching import MatchArgs, RequestFacts, RequestMatch
-    from .oauth_errors import OAuthError
-    from .openapi import openapi_document
-    from .recordings import RecordedModel, Recording, RecordingError, TextKey, load_recording, render_recording
-    from .redaction import REDACTED, Redactor, fingerprint
-    from .replay import Replay
-    from .scripts import InferenceScript, ModelStatus, ScriptError, Scripts, SimilarityScript, TextMatcher
-    from .server import ServerError, SocketServer, bind_socket
-    from .state import MockState
-    from .tls import LoopbackTLS, make_loopback_tls
+    from ._connection_drop import DroppedConnection as DroppedConnection
+    from .api_errors import ApiError as ApiError
+    from .app import MockApp as MockApp
+    from .app import create_app as create_app
+    from .clock import Clock as Clock
+    from .clock import ManualClock as ManualClock
+    from .clock import SystemClock as SystemClock
+    from .config import ClientConfig as ClientConfig
+    from .config import ConfigError as ConfigError
+    from .config import MockConfig as MockConfig
+    from .config import ModelConfig as ModelConfig
+    from .config import load_config as load_config
+    from .control import CONTROL_PREFIX as CONTROL_PREFIX
+    from .control import CONTROL_TOKEN_ENV as CONTROL_TOKEN_ENV
+    from .endpoints import API_PREFIX as API_PREFIX
+    from .endpoints import DISCOVERY_PATH as DISCOVERY_PATH
+    from .endpoints import FAULT_ROUTES as FAULT_ROUTES
+    from .endpoints import JWKS_PATH as JWKS_PATH
+    from .endpoints import OPENAPI_PATH as OPENAPI_PATH
+    from .endpoints import REVOKE_PATH as REVOKE_PATH
+    from .endpoints import TOKEN_PATH as TOKEN_PATH
+    from .endpoints import HostFamily as HostFamily
+    from .endpoints import host_of as host_of
+    from .faults import Fault as Fault
+    from .faults import FaultKind as FaultKind
+    from .hosts import AUTH_HOST as AUTH_HOST
+    from .hosts import DEFAULT_LIVE_API_URL as DEFAULT_LIVE_API_URL
+    from .hosts import DEFAULT_LIVE_AUTH_URL as DEFAULT_LIVE_AUTH_URL
+    from .hosts import LABELF_HOSTS as LABELF_HOSTS
+    from .hosts import LOOPBACK_HOSTS as LOOPBACK_HOSTS
+    from .hosts import NEWER_API_HOST as NEWER_API_HOST
+    from .hosts import OLDER_API_HOST as OLDER_API_HOST
+    from .hosts import normalize_host as normalize_host
+    from .inprocess import AsyncInProcessTransport as AsyncInProcessTransport
+    from .inprocess import InProcessTransport as InProcessTransport
+    from .inprocess import requests_adapter as requests_adapter
+    from .journal import JournalEntry as JournalEntry
+    from .matching import MatchArgs as MatchArgs
+    from .matching import RequestMatch as RequestMatch
+    from .oauth_errors import OAuthError as OAuthError
+    from .openapi import openapi_document as openapi_document
+    from .recordings import RecordedModel as RecordedModel
+    from .recordings import Recording as Recording
+    from .recordings import RecordingError as RecordingError
+    from .recordings import TextKey as TextKey
+    from .recordings import load_recording as load_recording
+    from .recordings import render_recording as render_recording
+    from .redaction import REDACTED as REDACTED
+    from .redaction import Redactor as Redactor
+    from .redaction import fingerprint as fingerprint
+    from .replay import Replay as Replay
+    from .scripts import InferenceScript as InferenceScript
+    from .scripts import ModelStatus as ModelStatus
+    from .scripts import ScriptError as ScriptError
+    from .scripts import SimilarityScript as SimilarityScript
+    from .scripts import TextMatcher as TextMatcher
+    from .server import ServerError as ServerError
+    from .server import SocketServer as SocketServer
+    from .server import bind_socket as bind_socket
+    from .tls import LoopbackTLS as LoopbackTLS
+    from .tls import make_loopback_tls as make_loopback_tls
 
-_WHERE = {
-    "CONTROL_PREFIX": ".control",
-    "CONTROL_TOKEN_ENV": ".control",
-    "AUTH_HOST": ".hosts",
-    "NEWER_API_HOST": ".hosts",
-    "OLDER_API_HOST": ".hosts",
-    "DEFAULT_LIVE_API_URL": ".hosts",
-    "DEFAULT_LIVE_AUTH_URL": ".hosts",
-    "LABELF_HOSTS": ".hosts",
-    "LOOPBACK_HOSTS": ".hosts",
-    "normalize_host": ".hosts",
-    "AsyncInProcessTransport": ".inprocess",
-    "InProcessTransport": ".inprocess",
-    "requests_adapter": ".inprocess",
-    "API_PREFIX": ".endpoints",
-    "ApiError": ".api_errors",
-    "ClientConfig": ".config",
-    "Clock": ".clock",
-    "ConfigError": ".config",
-    "DISCOVERY_PATH": ".endpoints",
-    "DroppedConnection": "._connection_drop",
-    "ENDPOINTS": ".endpoints",
-    "Endpoint": ".endpoints",
-    "FAULT_ROUTES": ".endpoints",
-    "JWKS_PATH": ".endpoints",
-    "Fault": ".faults",
-    "FaultKind": ".faults",
-    "FaultPlan": ".faults",
-    "HostFamily": ".endpoints",
-    "Journal": ".journal",
-    "JournalEntry": ".journal",
-    "LoopbackTLS": ".tls",
-    "ManualClock": ".clock",
-    "MockApp": ".app",
-    "MockConfig": ".config",
-    "MockState": ".state",
-    "ModelConfig": ".config",
-    "OAuthError": ".oauth_errors",
-    "OPENAPI_PATH": ".endpoints",
-    "REDACTED": ".redaction",
-    "REVOKE_PATH": ".endpoints",
-    "Redactor": ".redaction",
-    "ServerError": ".server",
-    "SocketServer": ".server",
-    "SystemClock": ".clock",
-    "TOKEN_PATH": ".endpoints",
-    "bind_socket": ".server",
-    "create_app": ".app",
-    "endpoint_for": ".endpoints",
-    "fault_routes_of": ".endpoints",
-    "fingerprint": ".redaction",
-    "host_of": ".endpoints",
-    "load_config": ".config",
-    "MatchArgs": ".matching",
-    "RequestFacts": ".matching",
-    "RequestMatch": ".matching",
-    "InferenceScript": ".scripts",
-    "ModelStatus": ".scripts",
-    "ScriptError": ".scripts",
-    "Scripts": ".scripts",
-    "SimilarityScript": ".scripts",
-    "TextMatcher": ".scripts",
-    "make_loopback_tls": ".tls",
-    "openapi_document": ".openapi",
-    "RecordedModel": ".recordings",
-    "Recording": ".recordings",
-    "RecordingError": ".recordings",
-    "TextKey": ".recordings",
-    "load_recording": ".recordings",
-    "render_recording": ".recordings",
-    "Replay": ".replay",
-}
-
-__all__ = [
-    "API_PREFIX",
-    "AUTH_HOST",
-    "CONTROL_PREFIX",
-    "CONTROL_TOKEN_ENV",
-    "DEFAULT_LIVE_API_URL",
-    "DEFAULT_LIVE_AUTH_URL",
-    "DISCOVERY_PATH",
-    "ENDPOINTS",
-    "FAULT_ROUTES",
-    "JWKS_PATH",
-    "LABELF_HOSTS",
-    "LOOPBACK_HOSTS",
-    "NEWER_API_HOST",
-    "OLDER_API_HOST",
-    "OPENAPI_PATH",
-    "REDACTED",
-    "REVOKE_PATH",
-    "TOKEN_PATH",
-    "ApiError",
-    "AsyncInProcessTransport",
-    "ClientConfig",
-    "Clock",
-    "ConfigError",
-    "DroppedConnection",
-    "Endpoint",
-    "Fault",
-    "FaultKind",
-    "FaultPlan",
-    "HostFamily",
-    "InProcessTransport",
-    "InferenceScript",
-    "Journal",
-    "JournalEntry",
-    "LoopbackTLS",
-    "ManualClock",
-    "MatchArgs",
-    "MockApp",
-    "MockConfig",
-    "MockState",
-    "ModelConfig",
-    "ModelStatus",
-    "OAuthError",
-    "RecordedModel",
-    "Recording",
-    "RecordingError",
-    "Redactor",
-    "Replay",
-    "RequestFacts",
-    "RequestMatch",
-    "ScriptError",
-    "Scripts",
-    "ServerError",
-    "SimilarityScript",
-    "SocketServer",
-    "SystemClock",
-    "TextKey",
-    "TextMatcher",
-    "bind_socket",
-    "create_app",
-    "endpoint_for",
-    "fault_routes_of",
-    "fingerprint",
-    "host_of",
-    "load_config",
-    "load_recording",
-    "make_loopback_tls",
-    "normalize_host",
-    "openapi_document",
-    "render_recording",
-    "requests_adapter",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = attach(__name__, __file__, internal=".internal")

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from .endpoints import TOKEN_PATH
+from .matching import RequestFacts, parse_body
 from .redaction import fingerprint, redact_form, redact_headers, redact_query
 
 __all__ = ["CAPTURE_LIMIT", "Journal", "JournalEntry", "issued_token_of"]
@@ -46,6 +47,7 @@ class JournalEntry:
     _raw_query: ClassVar[bytes] = b""
     _raw_body: ClassVar[bytes] = b""
     _raw_answer: ClassVar[bytes] = b""
+    _raw_cut: ClassVar[frozenset[str]] = frozenset()
 
     @cached_property
     def _auth(self) -> tuple[dict[str, str], str | None, str | None]:
@@ -95,6 +97,15 @@ class JournalEntry:
         """Fingerprint of the access token this response issued, if it issued one."""
         return issued_token_of(self.path, self.status, self._raw_answer)
 
+    @cached_property
+    def facts(self) -> RequestFacts:
+        """What a matcher sees of this request: the same :class:`~.matching.RequestFacts` a fault sees (built from
+        the request as received, not from the redacted views), with ``cut`` naming the parts the journal kept only
+        the first 16 KiB of."""
+        return RequestFacts.from_raw(
+            self.method, self.path, self._raw_headers, self._raw_query, parse_body(self._raw_body), self._raw_cut
+        )
+
     def json(self) -> Any:
         """The request body parsed as JSON (``None`` if it is not JSON)."""
         try:
@@ -107,8 +118,11 @@ class JournalEntry:
         return f"{self.method} {self.path}{'?' + self.query if self.query else ''} -> {self.status}{extra}"
 
 
-#: What the hot path records: :class:`JournalEntry`'s fields, then its raw request and answer, as a plain tuple.
-_Raw = tuple[str, str, "int | None", float, "str | None", bool, list[tuple[bytes, bytes]], bytes, bytes, bytes]
+#: What the hot path records: :class:`JournalEntry`'s fields, then its raw request and answer and the parts of the
+#: request that were cut, as a plain tuple.
+_Raw = tuple[
+    str, str, "int | None", float, "str | None", bool, list[tuple[bytes, bytes]], bytes, bytes, bytes, frozenset[str]
+]
 
 
 class Journal:
@@ -154,7 +168,14 @@ class Journal:
         return len(self._entries)
 
 
-_FIELDS = (*(f.name for f in fields(JournalEntry)), "_raw_headers", "_raw_query", "_raw_body", "_raw_answer")
+_FIELDS = (
+    *(f.name for f in fields(JournalEntry)),
+    "_raw_headers",
+    "_raw_query",
+    "_raw_body",
+    "_raw_answer",
+    "_raw_cut",
+)
 
 
 def _entry(item: JournalEntry | _Raw) -> JournalEntry:

@@ -7,26 +7,31 @@ scripted answers and the journal's call counts, so "matches" means the same ever
   value (recursively; other keys are ignored), an array when it has the same length and each element matches,
   anything else by equality (``true`` is not ``1``).  A callable is called with the parsed body instead.
 - ``match_json_exact``: the whole body equals this (pytest-httpx's ``match_json``).
-- ``match_headers``: each named header (case-insensitive name) has exactly this value.
+- ``match_headers``: each named header (case-insensitive name) has exactly this value (a repeated header: one
+  of its values, or all of them joined with ``", "``).
 - ``match_query``: each named parameter has this value (a list: all its values, in order).
 - ``model_id``: the model of the path (``/v2/models/7/inference``), or one of ``model_settings[].model_id``
   of a multi-model call.
 
 A body is read only for a matcher that needs it, and never past the configured ``max_body_bytes``; a body
-that is not JSON (or was too long to read) matches no ``match_json``.
+that is not JSON (or was too long to read) matches no ``match_json``.  Faults, scripts and the journal's call
+counts build the same :class:`RequestFacts` from the request as the server received it (not from the
+journal's redacted views), so one request matches the same criteria everywhere; where the journal kept only
+part of a request, :meth:`RequestMatch.undecided` says which criteria its copy cannot decide.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 from urllib.parse import parse_qs
 
 from .endpoints import endpoint_for, endpoint_named
+from .redaction import REDACTED, SECRET_FIELDS, redact_header_value
 
-__all__ = ["NOT_JSON", "MatchArgs", "RequestFacts", "RequestMatch"]
+__all__ = ["NOT_JSON", "MatchArgs", "RequestFacts", "RequestMatch", "parse_body"]
 
 
 class _Absent:
@@ -56,32 +61,47 @@ class MatchArgs(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class RequestFacts:
-    """What a matcher may look at in one request; ``json`` is the parsed body, or :data:`NOT_JSON`."""
+    """What a matcher may look at in one request.
+
+    ``headers`` holds every value of each header (lower-case names), in the order sent; ``json`` is the parsed
+    body, or :data:`NOT_JSON`.  ``cut`` names the parts known only in part (a journal entry keeps 16 KiB of
+    headers, of the query and of the body): a criterion on a part that was cut cannot be decided.
+    """
 
     method: str
     path: str
-    headers: Mapping[str, str]
+    headers: Mapping[str, tuple[str, ...]]
     query: Mapping[str, list[str]]
     json: object = _UNREAD
+    cut: frozenset[str] = frozenset()
 
     @classmethod
     def from_scope(
         cls, scope: Mapping[str, Any], body: bytes | None = None, *, parsed: object = _UNREAD
     ) -> RequestFacts:
         """Facts of an ASGI request; ``body`` (raw) or ``parsed`` (already decoded) when the body was read."""
-        headers: dict[str, str] = {}
-        for name, value in scope.get("headers", ()):
-            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if body is not None:
-            parsed = _parse_json(body.decode("utf-8", "replace"))
-        return cls(scope.get("method", "GET"), scope["path"], headers, query, parsed)
+            parsed = parse_body(body)
+        return cls.from_raw(
+            scope.get("method", "GET"), scope["path"], scope.get("headers", ()), scope.get("query_string", b""), parsed
+        )
 
     @classmethod
-    def from_text(cls, method: str, path: str, headers: Mapping[str, str], query: str, body: str) -> RequestFacts:
-        """Facts of a recorded request (a journal entry: redacted headers and body as text)."""
-        lowered = {name.lower(): value for name, value in headers.items()}
-        return cls(method, path, lowered, parse_qs(query, keep_blank_values=True), _parse_json(body))
+    def from_raw(
+        cls,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[bytes, bytes]],
+        query: bytes,
+        parsed: object = _UNREAD,
+        cut: frozenset[str] = frozenset(),
+    ) -> RequestFacts:
+        """Facts of a request as the server received it (what faults see, and what the journal keeps of it)."""
+        values: dict[str, tuple[str, ...]] = {}
+        for name, value in headers:
+            key = name.decode("latin-1").lower()
+            values[key] = (*values.get(key, ()), value.decode("latin-1"))
+        return cls(method, path, values, parse_qs(query.decode("latin-1"), keep_blank_values=True), parsed, cut)
 
     def model_ids(self) -> list[str]:
         """The model ids this request names: the path's, or a multi-model call's ``model_settings``."""
@@ -94,6 +114,11 @@ class RequestFacts:
             if isinstance(settings, list):
                 return [str(s["model_id"]) for s in settings if isinstance(s, dict) and "model_id" in s]
         return []
+
+
+def parse_body(body: bytes) -> object:
+    """A request body as a matcher sees it: parsed JSON, or :data:`NOT_JSON`."""
+    return _parse_json(body.decode("utf-8", "replace"))
 
 
 def _parse_json(text: str) -> object:
@@ -173,19 +198,39 @@ class RequestMatch:
         )
 
     def matches(self, facts: RequestFacts) -> bool:
-        """Whether ``facts`` meets every criterion."""
-        return self.mismatch(facts) is None
+        """Whether ``facts`` meets every criterion (``False`` too when they cannot tell: see :meth:`undecided`)."""
+        return self.undecided(facts) is None and self.mismatch(facts) is None
+
+    def undecided(self, facts: RequestFacts) -> str | None:
+        """Why ``facts`` cannot decide these criteria (a part they look at was cut), or ``None`` when they can."""
+        parts = [
+            part
+            for part, looked_at in (
+                ("body", self.needs_body(facts.path)),
+                ("headers", bool(self.headers)),
+                ("query", bool(self.query)),
+            )
+            if looked_at and part in facts.cut
+        ]
+        return f"its {' and '.join(parts)} {'was' if len(parts) == 1 else 'were'} cut" if parts else None
 
     def mismatch(self, facts: RequestFacts) -> str | None:
-        """Why ``facts`` does not match (the first criterion that fails), or ``None`` when it does."""
+        """Why ``facts`` does not match (the first criterion that fails), or ``None`` when it does.
+
+        A repeated header matches a value when one of its values, or all of them joined with ``", "`` (RFC 9110
+        §5.3), equals it.  Credentials in the reason are redacted.
+        """
         if self.model_id is not None and self.model_id not in facts.model_ids():
             return f"model {facts.model_ids() or 'none'}"
         for name, value in self.headers.items():
-            if facts.headers.get(name) != value:
-                return f"header {name}: {facts.headers.get(name)!r}"
+            sent = facts.headers.get(name, ())
+            if value not in sent and value != ", ".join(sent):
+                shown = [redact_header_value(name, v) for v in sent]
+                return f"header {name}: {(shown[0] if len(shown) == 1 else shown) if shown else None!r}"
         for name, values in self.query.items():
             if tuple(facts.query.get(name, ())) != values:
-                return f"query {name}: {facts.query.get(name)}"
+                given = facts.query.get(name)
+                return f"query {name}: {_shown_query(name, given) if given else given}"
         if self.json is not _UNREAD and not self._json_ok(facts.json):
             return f"body {_short(facts.json)}"
         if self.json_exact is not _UNREAD and not _exact(facts.json, self.json_exact):
@@ -202,13 +247,18 @@ class RequestMatch:
     def describe(self) -> str:
         """The criteria as a short phrase: ``model 7, json ⊇ {"texts": ["boom"]}``."""
         parts = [f"model {self.model_id}"] if self.model_id is not None else []
-        parts += [f"header {name}={value!r}" for name, value in self.headers.items()]
-        parts += [f"query {name}={list(values)}" for name, values in self.query.items()]
+        parts += [f"header {name}={redact_header_value(name, value)!r}" for name, value in self.headers.items()]
+        parts += [f"query {name}={_shown_query(name, values)}" for name, values in self.query.items()]
         if self.json is not _UNREAD:
             parts.append(f"json ⊇ {_short(self.json)}")
         if self.json_exact is not _UNREAD:
             parts.append(f"json == {_short(self.json_exact)}")
         return ", ".join(parts)
+
+
+def _shown_query(name: str, values: Sequence[str]) -> list[str]:
+    # A secret parameter's values (client_secret=, token=, …) read [REDACTED], as in the journal's views.
+    return [REDACTED] * len(values) if name in SECRET_FIELDS else list(values)
 
 
 def _exact(body: object, expected: object) -> bool:

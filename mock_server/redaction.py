@@ -25,6 +25,7 @@ __all__ = [
     "Redactor",
     "fingerprint",
     "redact_form",
+    "redact_header_value",
     "redact_headers",
     "redact_query",
 ]
@@ -172,15 +173,21 @@ def redact_headers(headers: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], 
     client_id = token = None
     for raw_name, raw_value in headers:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        if name == "authorization":
+        if name == "authorization" and name not in out:
             scheme, _, credential = value.strip().partition(" ")
-            if name not in out:
-                client_id, token = _credential_of(value, scheme, credential)
-            value = f"{scheme} {REDACTED}" if credential else REDACTED
-        elif name in {"cookie", "proxy-authorization"}:
-            value = REDACTED
+            client_id, token = _credential_of(value, scheme, credential)
+        value = redact_header_value(name, value)
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out, client_id, token
+
+
+def redact_header_value(name: str, value: str) -> str:
+    """A header's value as the kit shows it: ``Authorization`` keeps its scheme only (``Basic [REDACTED]``),
+    ``Cookie`` and ``Proxy-Authorization`` read ``[REDACTED]``, any other header is shown as sent."""
+    if name == "authorization":
+        scheme, _, credential = value.strip().partition(" ")
+        return f"{scheme} {REDACTED}" if credential else REDACTED
+    return REDACTED if name in {"cookie", "proxy-authorization"} else value
 
 
 def _credential_of(value: str, scheme: str, credential: str) -> tuple[str | None, str | None]:

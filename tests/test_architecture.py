@@ -45,14 +45,28 @@ def test_relative_imports_resolve_to_the_installed_names() -> None:
     assert "labelf_testkit.mock_server.middleware.faults" in dict(_imports(ROOT / "mock_server" / "app.py"))
 
 
+#: What the plugin may reach inside the mock besides its public names: the explicitly internal module, and the
+#: one lazy loader (from the kit's own ``__init__``).
+_INTERNAL = {"labelf_testkit.mock_server.internal": "labelf_testkit", "labelf_testkit.mock_server._lazy": "__init__"}
+
+
 @pytest.mark.parametrize("path", _modules("labelf_testkit") + _modules("contract_tests"), ids=lambda p: p.name)
 def test_only_public_mock_names_are_imported(path: Path) -> None:
+    plugin = path.parent.name == "labelf_testkit"
     for module, names in _imports(path):
+        if module in _INTERNAL and plugin and _INTERNAL[module] in (path.parent.name, path.stem):
+            continue
         if module.startswith("labelf_testkit.mock_server."):
             pytest.fail(f"{path.relative_to(ROOT)} imports {module}: import from labelf_testkit.mock_server instead")
         if module == "labelf_testkit.mock_server":
             private = sorted(set(names) - set(mock_server.__all__))
             assert not private, f"{path.relative_to(ROOT)} imports {private}, outside mock_server.__all__"
+
+
+def test_the_contract_suite_uses_no_internal_name() -> None:
+    # The suite checks any Labelf-compatible server; it may not lean on the mock's internals.
+    for path in _modules("contract_tests"):
+        assert not any(module.endswith(".internal") for module, _ in _imports(path)), path
 
 
 def test_the_documented_layers_are_the_contract_import_linter_checks() -> None:

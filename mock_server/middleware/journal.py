@@ -18,6 +18,7 @@ from ..journal import CAPTURE_LIMIT, Journal
 __all__ = ["JournalMiddleware"]
 
 _log = logging.getLogger("labelf_testkit.mock_server.journal")
+_NOTHING_CUT: frozenset[str] = frozenset()
 
 
 class JournalMiddleware:
@@ -42,10 +43,24 @@ class JournalMiddleware:
             recorder.record()  # a crash never sent a final body
             extensions.pop(BEFORE_DROP, None)  # the recorder holds the scope: no cycle left for the collector
 
-    def record(self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int) -> None:
-        """Append the entry for one answered request (if it still belongs to the current test)."""
+    def record(
+        self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int, body_read: bool = True
+    ) -> None:
+        """Append the entry for one answered request (if it still belongs to the current test); ``body_read``:
+        whether ``body`` is all the client sent (up to the capture limit)."""
         headers, headers_cut = _header_prefix(scope["headers"])
         query = scope.get("query_string", b"")
+        cut = _NOTHING_CUT
+        if headers_cut or len(query) > CAPTURE_LIMIT or len(body) > CAPTURE_LIMIT or not body_read:
+            cut = frozenset(
+                part
+                for part, was_cut in (
+                    ("headers", headers_cut),
+                    ("query", len(query) > CAPTURE_LIMIT),
+                    ("body", len(body) > CAPTURE_LIMIT or not body_read),
+                )
+                if was_cut
+            )
         self.journal.append(
             (
                 scope["method"],
@@ -53,11 +68,12 @@ class JournalMiddleware:
                 status,
                 self.now(),
                 scope.get("state", {}).get(FAULT_SCOPE_KEY),
-                headers_cut or len(body) > CAPTURE_LIMIT or len(query) > CAPTURE_LIMIT,
+                bool(cut),
                 headers,
                 query[:CAPTURE_LIMIT],
                 body[:CAPTURE_LIMIT],
                 response_body[:CAPTURE_LIMIT],
+                cut,
             ),
             epoch,
         )
@@ -133,9 +149,17 @@ class _Recorder:
             return
         self._done = True
         try:
-            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch)
+            read = self._read or not _declares_body(self._scope)
+            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch, read)
         except Exception:  # the journal must never turn an answer into an error
             _log.exception("could not record %s %s in the journal", self._scope["method"], self._scope["path"])
+
+
+def _declares_body(scope: Scope) -> bool:
+    # Whether the request carries a body at all (RFC 9112 §6.3): a Content-Length above 0, or chunked.
+    headers = dict(scope["headers"])
+    declared = headers.get(b"content-length", b"0")
+    return b"transfer-encoding" in headers or not declared.isdigit() or int(declared) > 0
 
 
 def _declares_small_body(scope: Scope) -> bool:
