@@ -21,13 +21,14 @@ from .handle import Credentials, UnusedFaultsError
 from .mock_server import (
     API_PREFIX,
     CONTROL_TOKEN_ENV,
+    FAULT_ROUTES,
     REVOKE_PATH,
     TOKEN_PATH,
     MatchArgs,
     ModelConfig,
     ScriptError,
 )
-from .remote_faults import RemoteRouteFaults, RemoteTokenFaults
+from .remote_faults import RemoteJwksRoute, RemoteRouteFaults, RemoteTokenFaults
 from .remote_journal import RemoteJournal, criteria
 
 __all__ = ["RemoteClock", "RemoteMock", "RemoteMockError", "RemoteModelScript", "connect"]
@@ -146,6 +147,16 @@ class RemoteMock:
 
     __test__ = False
 
+    token: RemoteTokenFaults
+    revoke: RemoteRouteFaults
+    discovery: RemoteRouteFaults
+    jwks: RemoteJwksRoute
+    models: RemoteRouteFaults
+    inference: RemoteRouteFaults
+    similarity: RemoteRouteFaults
+    api: RemoteRouteFaults
+    any: RemoteRouteFaults
+
     def __init__(self, control: ControlClient, opened: Mapping[str, Any], owned: bool = True) -> None:
         self._control = control
         self._owned = owned
@@ -159,13 +170,10 @@ class RemoteMock:
         self.api_key: str = opened.get("api_key", "")
         session = self.session_id
         self.journal = RemoteJournal(control, session)
-        self.token = RemoteTokenFaults(control, session, "token", self.journal)
-        self.revoke = RemoteRouteFaults(control, session, "revoke", self.journal)
-        self.inference = RemoteRouteFaults(control, session, "inference", self.journal)
-        self.similarity = RemoteRouteFaults(control, session, "similarity", self.journal)
-        self.models = RemoteRouteFaults(control, session, "models", self.journal)
-        self.api = RemoteRouteFaults(control, session, "api", self.journal)
-        self.any = RemoteRouteFaults(control, session, "any", self.journal)
+        # One handle per route name of the endpoint table, as on the local handle.
+        special: dict[str, type[RemoteRouteFaults]] = {"token": RemoteTokenFaults, "jwks": RemoteJwksRoute}
+        for name in FAULT_ROUTES:
+            setattr(self, name, special.get(name, RemoteRouteFaults)(control, session, name, self.journal))
         self._clock = RemoteClock(control, session)
         self._models: dict[str, ModelConfig] | None = None
 
@@ -240,12 +248,6 @@ class RemoteMock:
         """A valid access token for the session's client, minted without an HTTP call to the token endpoint."""
         issued = self._control.call("POST", self._path("/tokens"), {"client_id": client_id, "expires_in": expires_in})
         return str(issued["access_token"])
-
-    @property
-    def jwks(self) -> dict[str, Any]:
-        """The public key set JWT access tokens are signed with."""
-        keys: dict[str, Any] = self._control.call("GET", self._path("/jwks"))
-        return keys
 
     def token_claims(self, token: str) -> dict[str, Any]:
         """What ``token`` says; ``ValueError`` if this session did not issue it."""

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Unpack
 
 from ._control_client import ControlClient
-from .mock_server import FAULT_ROUTES, MatchArgs
+from .mock_server import MatchArgs
+from .mock_server.internal import check_route
 from .remote_journal import RemoteEntry, RemoteJournal, criteria
 
-__all__ = ["RemoteFault", "RemoteRouteFaults", "RemoteTokenFaults"]
+__all__ = ["RemoteFault", "RemoteJwksRoute", "RemoteRouteFaults", "RemoteTokenFaults"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,7 @@ class RemoteRouteFaults:
     """Faults for one route of a remote mock's session (``token``, ``inference``, … or an exact path)."""
 
     def __init__(self, control: ControlClient, session: str, route: str, journal: RemoteJournal) -> None:
-        if route not in FAULT_ROUTES and not route.startswith("/"):
-            raise ValueError(
-                f"Unknown route {route!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting with '/'."
-            )
+        check_route(route)
         self._control = control
         self._session = session
         self._journal = journal
@@ -57,6 +55,7 @@ class RemoteRouteFaults:
     def fail(
         self,
         times: int | None = 1,
+        *,
         status: int = 500,
         body: bytes | str | dict[str, object] | list[object] | None = None,
         headers: dict[str, str] | None = None,
@@ -67,19 +66,21 @@ class RemoteRouteFaults:
         fields = {"times": times, "status": status, "body": _body(body), "headers": headers or {}, "delay": delay}
         return self._plan("fail", fields, match)
 
-    def rate_limit(self, times: int | None = 1, retry_after: int | str = 1, **match: Unpack[MatchArgs]) -> RemoteFault:
+    def rate_limit(
+        self, times: int | None = 1, *, retry_after: int | str = 1, **match: Unpack[MatchArgs]
+    ) -> RemoteFault:
         """429 with ``Retry-After``."""
         return self._plan("rate_limit", {"times": times, "retry_after": retry_after}, match)
 
-    def delay(self, seconds: float, times: int | None = 1, **match: Unpack[MatchArgs]) -> RemoteFault:
+    def delay(self, seconds: float, *, times: int | None = 1, **match: Unpack[MatchArgs]) -> RemoteFault:
         """Wait ``seconds`` (real time) before answering normally."""
         return self._plan("delay", {"seconds": seconds, "times": times}, match)
 
-    def malformed_json(self, times: int | None = 1, status: int = 200, **match: Unpack[MatchArgs]) -> RemoteFault:
+    def malformed_json(self, times: int | None = 1, *, status: int = 200, **match: Unpack[MatchArgs]) -> RemoteFault:
         """Answer ``status`` (default 200) with truncated JSON."""
         return self._plan("malformed_json", {"times": times, "status": status}, match)
 
-    def empty_body(self, times: int | None = 1, status: int = 200, **match: Unpack[MatchArgs]) -> RemoteFault:
+    def empty_body(self, times: int | None = 1, *, status: int = 200, **match: Unpack[MatchArgs]) -> RemoteFault:
         """Answer ``status`` (default 200) with an empty body."""
         return self._plan("empty_body", {"times": times, "status": status}, match)
 
@@ -96,6 +97,16 @@ class RemoteRouteFaults:
     def call_count(self) -> int:
         """How many requests this route received in this test."""
         return len(self.calls)
+
+    @property
+    def called(self) -> bool:
+        """Whether this route received any request in this test."""
+        return bool(self.calls)
+
+    @property
+    def name(self) -> str:
+        """The route name or exact path (the same as ``route``)."""
+        return self.route
 
     def calls_where(self, **match: Unpack[MatchArgs]) -> list[RemoteEntry]:
         """The calls whose content matches the criteria."""
@@ -124,3 +135,14 @@ class RemoteTokenFaults(RemoteRouteFaults):
         if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1):
             raise ValueError(f"expires_in takes a positive whole number of seconds, got {seconds!r}")
         self._control.call("PUT", f"/sessions/{self._session}/token/expires_in", {"seconds": seconds})
+
+
+class RemoteJwksRoute(RemoteRouteFaults, dict[str, Any]):
+    """The JWKS route of a remote session, which is also its public key set (a ``dict``), as the local
+    ``labelf_mock.jwks`` is."""
+
+    def __init__(self, control: ControlClient, session: str, route: str, journal: RemoteJournal) -> None:
+        RemoteRouteFaults.__init__(self, control, session, route, journal)
+        dict.__init__(self, control.call("GET", f"/sessions/{session}/jwks"))
+
+    __repr__ = RemoteRouteFaults.__repr__

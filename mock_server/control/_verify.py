@@ -1,8 +1,9 @@
 """Call counts and verification over a session's journal, and the near-miss report of a failed one.
 
 The same rules as the Python handle's (``labelf_mock.inference.assert_called(times=1, model_id=2)``): a route
-is named as faults name routes, criteria see what the journal keeps (redacted headers, the first 16 KiB of
-the body).  A failed verification says which received requests came closest and how each differs, in the
+is named as faults name routes, and criteria judge the same facts of a request a fault judges
+(:attr:`~..journal.JournalEntry.facts`); a request whose journal copy was cut short cannot be judged on the part
+it lost, and says so.  A failed verification says which received requests came closest and how each differs, in the
 "differs:" words of the unused-fault report.
 """
 
@@ -15,7 +16,7 @@ from typing import Any, cast
 from ..endpoints import on_route
 from ..faults import Fault
 from ..journal import JournalEntry
-from ..matching import MatchArgs, RequestFacts, RequestMatch
+from ..matching import MatchArgs, RequestMatch
 from ._views import fault_view
 
 __all__ = ["NEAR_MISSES", "Verdict", "calls", "mismatch", "near_misses", "on_route", "unused_report"]
@@ -25,8 +26,9 @@ NEAR_MISSES = 5
 
 
 def mismatch(matcher: RequestMatch, entry: JournalEntry) -> str | None:
-    """Why the recorded ``entry`` fails ``matcher`` (``None`` when it meets it), as the journal shows it."""
-    return matcher.mismatch(RequestFacts.from_text(entry.method, entry.path, entry.headers, entry.query, entry.body))
+    """Why the recorded ``entry`` fails ``matcher`` (``None`` when it meets it): how it differs, or why its
+    journal copy cannot tell."""
+    return matcher.undecided(entry.facts) or matcher.mismatch(entry.facts)
 
 
 def calls(entries: Sequence[JournalEntry], route: str, matcher: RequestMatch | None) -> list[JournalEntry]:
