@@ -183,11 +183,12 @@ def redact_headers(headers: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], 
 
 def redact_header_value(name: str, value: str) -> str:
     """A header's value as the kit shows it: ``Authorization`` keeps its scheme only (``Basic [REDACTED]``),
-    ``Cookie`` and ``Proxy-Authorization`` read ``[REDACTED]``, any other header is shown as sent."""
+    ``Cookie``, ``Proxy-Authorization`` and ``X-Api-Key`` read ``[REDACTED]``, any other header is shown as
+    sent."""
     if name == "authorization":
         scheme, _, credential = value.strip().partition(" ")
         return f"{scheme} {REDACTED}" if credential else REDACTED
-    return REDACTED if name in {"cookie", "proxy-authorization"} else value
+    return REDACTED if name in {"cookie", "proxy-authorization", "x-api-key"} else value
 
 
 def _credential_of(value: str, scheme: str, credential: str) -> tuple[str | None, str | None]:

@@ -10,8 +10,6 @@ from ..clock import ManualClock
 from ..endpoints import endpoint_for
 from ..faults import Fault
 from ..journal import JournalEntry
-from ..matching import RequestMatch
-from ..redaction import REDACTED
 from ..scripts import InferenceScript, SimilarityScript
 
 if TYPE_CHECKING:
@@ -53,18 +51,6 @@ def entry_view(entry: JournalEntry, index: int) -> dict[str, Any]:
     }
 
 
-#: Request headers whose values a listing never shows, even in a fault's criteria.
-_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
-
-
-def _hidden(text: str, match: RequestMatch | None) -> str:
-    """``text`` with the values of secret headers in ``match``'s criteria redacted."""
-    for name, value in match.headers.items() if match is not None else ():
-        if name in _SECRET_HEADERS:
-            text = text.replace(f"header {name}={value!r}", f"header {name}={REDACTED!r}")
-    return text
-
-
 def fault_view(fault: Fault, index: int) -> dict[str, Any]:
     """One planned fault: what it does, where, under which criteria, and how many calls it has left (a secret
     header's value in its criteria redacted)."""
@@ -78,8 +64,9 @@ def fault_view(fault: Fault, index: int) -> dict[str, Any]:
         "hits": fault.hits,
         "remaining": None if fault.times is None else max(0, fault.times - fault.hits),
         "pending": fault.pending,
-        "match": _hidden(fault.match.describe(), fault.match) if fault.match is not None else None,
-        "description": _hidden(fault.describe(), fault.match),
+        # describe() shows a secret header's or query parameter's value redacted (matching.RequestMatch).
+        "match": fault.match.describe() if fault.match is not None else None,
+        "description": fault.describe(),
     }
 
 

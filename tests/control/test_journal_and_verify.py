@@ -189,7 +189,7 @@ def test_a_secret_header_in_a_faults_criteria_is_never_listed(http: httpx.Client
     token = token_of(http)
     body = {"kind": "fail", "route": "inference", "match_headers": {"Authorization": f"Bearer {token}"}}
     planned = http.post(f"{DEFAULT}/faults", json=body)
-    assert planned.json()["match"] == "header authorization='[REDACTED]'"
+    assert planned.json()["match"] == "header authorization='Bearer [REDACTED]'"
     shown = planned.text + http.get(f"{DEFAULT}/faults").text + http.get(f"{DEFAULT}/unused_faults").text
     assert token not in shown and "[REDACTED]" in shown
     assert classify(http, token, ["a"]).status_code == 500  # it still matches on the real value
