@@ -11,13 +11,14 @@ from collections.abc import Generator, Iterator
 import httpx
 import pytest
 
+from labelf_testkit._redaction_hooks import redact_mock
 from labelf_testkit.contract_tests.catalogue import CHECKS
 from labelf_testkit.contract_tests.plugin import MOCK_BUDGET, NOT_RUN, target_mode
 from labelf_testkit.contract_tests.service import ContractTarget, load_app
 from labelf_testkit.contract_tests.verify import CheckResults
 from labelf_testkit.handle import Credentials
 from labelf_testkit.mock_server import SocketServer
-from labelf_testkit.plugin import redact_mock, setting
+from labelf_testkit.options import setting
 from labelf_testkit.target import RequestBudget, Target
 
 _RESULTS = pytest.StashKey[CheckResults]()

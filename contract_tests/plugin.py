@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from labelf_testkit._redaction_hooks import redactor
 from labelf_testkit.live import live_budget
-from labelf_testkit.plugin import add_option, is_live, redactor, setting
+from labelf_testkit.options import add_option, is_live, setting
 
 if TYPE_CHECKING:
     from labelf_testkit.contract_tests.report import Report

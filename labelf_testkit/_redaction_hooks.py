@@ -18,10 +18,12 @@ import pytest
 if TYPE_CHECKING:
     from .mock_server import Redactor
 
-__all__ = ["REDACTOR", "active_redactor", "redact_report", "register"]
+__all__ = ["REDACTOR", "active_redactor", "redact_mock", "redact_report", "redactor", "register"]
 
 #: The run's redactor, once something secret is known.
 REDACTOR: pytest.StashKey[Redactor] = pytest.StashKey()
+#: The mocks whose secrets the run already redacts (by ``id`` of their state).
+_LEARNING = pytest.StashKey[set[int]]()
 _log = logging.getLogger("labelf_testkit.redaction")
 
 
@@ -141,3 +143,41 @@ def register(config: pytest.Config) -> None:
     """Install the hooks above for this run."""
     if not config.pluginmanager.has_plugin("labelf-redaction"):
         config.pluginmanager.register(RedactionHooks(config), "labelf-redaction")
+
+
+def redactor(config: pytest.Config) -> Redactor:
+    """The run's :class:`~labelf_testkit.mock_server.Redactor`, created on first use.
+
+    It knows only what the run registers: configured client secrets and API keys, the live credentials, and
+    every token issued or received.  Until something is registered, pytest's output is left untouched."""
+    redact = config.stash.get(REDACTOR, None)
+    if redact is None:
+        from .mock_server import Redactor
+
+        redact = config.stash[REDACTOR] = Redactor()
+    return redact
+
+
+def redact_mock(config: pytest.Config, app: object) -> None:
+    """Redact, from the run's output, what the mock behind ``app`` knows to be secret: its clients' credentials,
+    its API keys and every token it issues from now on (once per mock).
+
+    ``app`` may wrap the mock in ASGI middleware (``.app`` attributes); an app with no mock behind it (a foreign
+    app checked by the contract suite) has nothing known to hide.
+    """
+    state, layer = None, app
+    for _ in range(8):
+        state = getattr(layer, "mock", None)
+        if state is not None or not hasattr(layer, "app"):
+            break
+        layer = layer.app
+    seen = config.stash.setdefault(_LEARNING, set())
+    if state is None or id(state) in seen:
+        return
+    seen.add(id(state))
+    redact = redactor(config)
+    for client in state.config.clients:
+        redact.add_credentials(client.client_id, client.client_secret)
+    for key in state.config.api_keys:
+        redact.add(key)
+    state.on_token_issued(redact.add_token)

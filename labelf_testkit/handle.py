@@ -134,6 +134,9 @@ class LabelfMock(Scripting):
         :class:`~labelf_testkit.mock_server.Recording`.  Its models must be configured with its labels.  Scripts
         take precedence; ``strict=True`` makes a text no recording holds a 400 ``TEXT_NOT_RECORDED`` naming the
         nearest recorded texts.  A bad file is a ``RecordingError`` naming it and the field.
+
+        :param recording: a recording file, or a loaded :class:`~labelf_testkit.mock_server.Recording`.
+        :param strict: whether a text the recording lacks is an error (``None``: as the recording says).
         """
         loaded = recording if isinstance(recording, Recording) else load_recording(recording)
         state = self.app.mock
@@ -141,7 +144,11 @@ class LabelfMock(Scripting):
         return loaded
 
     def issue_token(self, client_id: str | None = None, expires_in: int | None = None) -> str:
-        """A valid access token minted directly, without an HTTP call (not in the journal)."""
+        """A valid access token minted directly, without an HTTP call (not in the journal).
+
+        :param client_id: a configured client's id (``None``: the first client).
+        :param expires_in: its lifetime in seconds (``None``: the client's configured one).
+        """
         state = self.app.mock
         client = state.config.client(client_id or self.credentials.client_id)
         if client is None:
@@ -153,7 +160,10 @@ class LabelfMock(Scripting):
     def token_claims(self, token: str) -> dict[str, Any]:
         """What ``token`` says, for assertions: a JWT's verified claims (``iss``, ``sub``, ``aud``, ``exp``,
         ``scp``, ``jti``, …), or for an opaque token ``client_id`` and ``exp``.  Expiry and revocation are not
-        checked here; ``ValueError`` if this mock did not issue it."""
+        checked here; ``ValueError`` if this mock did not issue it.
+
+        :param token: an access token this mock issued.
+        """
         tokens = self.app.mock.tokens
         if (signed := tokens.jwt.verify(token)) is not None:
             return dict(signed.claims)
@@ -163,7 +173,10 @@ class LabelfMock(Scripting):
         return {"client_id": issued.client_id, "exp": issued.expires_at}
 
     def revoke_token(self, token: str) -> None:
-        """Revoke ``token`` as its own client would, without an HTTP call."""
+        """Revoke ``token`` as its own client would, without an HTTP call.
+
+        :param token: an access token this mock issued (else ``ValueError``).
+        """
         state = self.app.mock
         issued = state.tokens.decode(token)
         if issued is None:
@@ -195,7 +208,11 @@ class LabelfMock(Scripting):
     def refuse_connections(self, times: int = 1, host: str | None = None) -> None:
         """Refuse the next ``times`` connections to ``host`` (one of Labelf's hosts; any of them by default) made
         through interception: the client's own connect fails with ``ConnectionRefusedError`` (``httpx.ConnectError``,
-        urllib3's ``NewConnectionError``), so its connect retries run.  See :attr:`refused_connections`."""
+        urllib3's ``NewConnectionError``), so its connect retries run.  See :attr:`refused_connections`.
+
+        :param times: how many connection attempts to refuse.
+        :param host: one of Labelf's hosts, compared as DNS does (``None``: any of them).
+        """
         self._connection_refusals().plan(times, host)
 
     @property

@@ -37,6 +37,7 @@ __all__ = [
     "configure_live",
     "live_budget",
     "require_tls_or_loopback",
+    "start_live_run",
     "trust",
 ]
 
@@ -271,6 +272,19 @@ def configure_live(
         config.add_cleanup(lambda: _remove(budget.path))
     config.pluginmanager.register(LiveRunHooks(config), "labelf-live")
     return (client_id, secret) if client_id and secret else None
+
+
+def start_live_run(config: pytest.Config) -> None:
+    """Live mode's part of ``pytest_configure``: :func:`configure_live` with the run's ``--labelf-*`` settings,
+    and the live credentials redacted from the run's output."""
+    from ._redaction_hooks import redactor
+    from .options import enabled, setting
+
+    credentials = configure_live(
+        config, lambda name: setting(config, name), enabled(config, "labelf_skip_without_credentials")
+    )
+    if credentials is not None:
+        redactor(config).add_credentials(*credentials)
 
 
 def _remove(path: str) -> None:

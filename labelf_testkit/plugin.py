@@ -1,4 +1,7 @@
-"""The pytest plugin (entry point ``pytest11``): options, markers, fixtures and redaction.
+"""The pytest plugin (entry point ``pytest11``): its hooks and fixtures.
+
+The options live in :mod:`.options`, the redaction wiring in :mod:`._redaction_hooks`, live mode's rules in
+:mod:`.live`; the hooks here call them.
 
 Loading it imports nothing but pytest and the standard library: the mock, Starlette, uvicorn and httpx are
 imported by the fixtures that need them, so a pytest run that never uses a ``labelf_*`` fixture pays nothing
@@ -11,14 +14,23 @@ import os
 import sys
 import warnings
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ._redaction_hooks import REDACTOR, safely_redact_report
+from ._redaction_hooks import redact_mock, redactor, safely_redact_report
 from ._redaction_hooks import register as register_redaction
 from .mock_server import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
+from .options import (
+    InterceptOptions,
+    MarkerOptions,
+    enabled,
+    is_live,
+    marker_options,
+    register_options,
+    remote_url,
+    setting,
+)
 
 if TYPE_CHECKING:
     import threading
@@ -26,163 +38,26 @@ if TYPE_CHECKING:
     import httpx
 
     from .handle import Credentials, LabelfMock
-    from .mock_server import MockConfig, Redactor, SocketServer
+    from .mock_server import MockConfig, SocketServer
     from .remote import RemoteMock
     from .servers import MockServers, ServerPool
     from .target import Target
 
-__all__ = [
-    "InterceptOptions",
-    "MarkerOptions",
-    "add_option",
-    "enabled",
-    "is_live",
-    "redact_mock",
-    "redactor",
-    "setting",
-]
 
 _RESTARTS = pytest.StashKey[list[str]]()
-_LEARNING = pytest.StashKey[set[int]]()
-_CONFIG_CONFLICT = pytest.StashKey[str]()
+#: The ``labelf_config`` the session's ``labelf_mock_server`` was built from, and the first test that used it.
+_SERVER_CONFIG = pytest.StashKey[tuple["MockConfig", str | None]]()
 _THREADS = pytest.StashKey[frozenset["threading.Thread"]]()
-_Options = TypeVar("_Options", "MarkerOptions", "InterceptOptions")
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
-#: The environment variable that names a remote mock, as ``--labelf-mock-url`` does.
-REMOTE_URL_ENV = "LABELF_MOCK_URL"
 _LOCAL_ONLY = (
     "{} needs the mock in this process; this run steers the remote mock at {} (--labelf-mock-url / "
     "LABELF_MOCK_URL). Interception, connection refusals and labelf_mock_server are local only."
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class MarkerOptions:
-    """Options of ``@pytest.mark.labelf(...)``; unknown keywords are a ``TypeError``."""
-
-    assert_all_faults_used: bool | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class InterceptOptions:
-    """Options of ``@pytest.mark.labelf_intercept(...)``; unknown keywords are a ``TypeError``."""
-
-    block_other_hosts: bool = False
-
-
-def add_option(
-    parser: pytest.Parser, name: str, help: str, default: str | None = None, *, flag: bool = False, **kwargs: Any
-) -> None:
-    """A ``--labelf-*`` option in the ``labelf`` group, and an ini key of the same name (read by :func:`setting`).
-
-    A ``flag`` takes no value on the command line and reads ``name = true`` in an ini file (see :func:`enabled`).
-    """
-    ini = name.removeprefix("--").replace("-", "_")
-    group = parser.getgroup("labelf", "labelf-testkit: mock and live Labelf targets")
-    if flag:
-        kwargs.update(action="store_const", const="true")
-    group.addoption(name, dest=ini, default=None, help=f"{help} (ini: {ini}{' = true' if flag else ''})", **kwargs)
-    parser.addini(ini, help=f"{help} (true/false)" if flag else help, default="false" if flag else default)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """The ``labelf`` option group; each option also reads an ini key of the same name."""
-
-    def option(name: str, help: str, default: str | None = None, **kwargs: Any) -> None:
-        add_option(parser, name, help, default, **kwargs)
-
-    def flag(name: str, help: str) -> None:
-        add_option(parser, name, help, flag=True)
-
-    option(
-        "--labelf-target",
-        "mock (default) or live: where labelf_target, labelf_token and labelf_http point",
-        "mock",
-        choices=["mock", "live"],
-    )
-    option("--labelf-auth-url", f"live auth base URL (default {DEFAULT_LIVE_AUTH_URL})", DEFAULT_LIVE_AUTH_URL)
-    option("--labelf-api-url", f"live API base URL (default {DEFAULT_LIVE_API_URL})", DEFAULT_LIVE_API_URL)
-    option("--labelf-ca-bundle", "extra CA bundle to trust for the live target (verification stays on)")
-    option("--labelf-max-live-requests", "hard cap on HTTP requests to a live target, for the whole run", "60")
-    flag(
-        "--labelf-skip-without-credentials",
-        "live mode: skip the live tests when LABELF_CLIENT_ID/LABELF_CLIENT_SECRET are unset, instead of refusing "
-        "to start",
-    )
-    flag("--labelf-assert-all-faults-used", "fail tests whose planned faults were never triggered")
-    flag("--labelf-mock-tls", "serve the session's mock over https from a throwaway CA (labelf_mock.ca_bundle)")
-    option(
-        "--labelf-mock-url",
-        "use the labelf-mock serve at this URL instead of one in this process: each worker steers a control session "
-        f"of its own there (env {REMOTE_URL_ENV}; control token from LABELF_MOCK_CONTROL_TOKEN)",
-    )
-
-
-def setting(config: pytest.Config, name: str) -> str | None:
-    """A ``--labelf-*`` option by its dest name (``labelf_target``), else its ini key, else ``None``.
-
-    ``None`` too when the option is not registered (``-p no:labelf_testkit``).
-    """
-    value = config.getoption(name, None)
-    if value is None:
-        try:
-            value = config.getini(name) or None
-        except ValueError:
-            return None
-    return str(value) if value is not None else None
-
-
-def enabled(config: pytest.Config, name: str) -> bool:
-    """Whether an on/off ``--labelf-*`` setting is on (the flag given, or ``true``/``yes``/``1`` in the ini)."""
-    return (setting(config, name) or "false").lower() in {"1", "true", "yes"}
-
-
-def remote_url(config: pytest.Config) -> str | None:
-    """The remote mock this run steers (``--labelf-mock-url``, its ini key, or ``LABELF_MOCK_URL``), if any."""
-    return setting(config, "labelf_mock_url") or os.environ.get(REMOTE_URL_ENV) or None
-
-
-def is_live(config: pytest.Config) -> bool:
-    """Whether this run targets the live service (``--labelf-target=live``)."""
-    return setting(config, "labelf_target") == "live"
-
-
-def redactor(config: pytest.Config) -> Redactor:
-    """The run's :class:`~labelf_testkit.mock_server.Redactor`, created on first use.
-
-    It knows only what the run registers: configured client secrets and API keys, the live credentials, and
-    every token issued or received.  Until something is registered, pytest's output is left untouched."""
-    redact = config.stash.get(REDACTOR, None)
-    if redact is None:
-        from .mock_server import Redactor
-
-        redact = config.stash[REDACTOR] = Redactor()
-    return redact
-
-
-def redact_mock(config: pytest.Config, app: object) -> None:
-    """Redact, from the run's output, what the mock behind ``app`` knows to be secret: its clients' credentials,
-    its API keys and every token it issues from now on (once per mock).
-
-    ``app`` may wrap the mock in ASGI middleware (``.app`` attributes); an app with no mock behind it (a foreign
-    app checked by the contract suite) has nothing known to hide.
-    """
-    state, layer = None, app
-    for _ in range(8):
-        state = getattr(layer, "mock", None)
-        if state is not None or not hasattr(layer, "app"):
-            break
-        layer = layer.app
-    seen = config.stash.setdefault(_LEARNING, set())
-    if state is None or id(state) in seen:
-        return
-    seen.add(id(state))
-    redact = redactor(config)
-    for client in state.config.clients:
-        redact.add_credentials(client.client_id, client.client_secret)
-    for key in state.config.api_keys:
-        redact.add(key)
-    state.on_token_issued(redact.add_token)
+    """The ``labelf`` option group (:func:`~.options.register_options`)."""
+    register_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -203,19 +78,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if recording_key := os.environ.get("LABELF_RECORDING_KEY"):  # the key of --redact-texts recordings
         redactor(config).add(recording_key)
     if is_live(config) and not (config.option.help or config.option.version):
-        from .live import configure_live
+        from .live import start_live_run
 
-        credentials = configure_live(
-            config, lambda name: setting(config, name), enabled(config, "labelf_skip_without_credentials")
-        )
-        if credentials is not None:
-            redactor(config).add_credentials(*credentials)
+        start_live_run(config)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``@pytest.mark.labelf_intercept`` pulls in the ``labelf_intercept`` fixture; with ``httpx_mock`` in the same
     test, Labelf's hosts are left to the mock; direct users of ``labelf_mock_server`` must agree on one config."""
-    first_config: str | None = None
     for item in items:
         if not isinstance(item, pytest.Function):
             continue
@@ -226,30 +96,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
             let_httpx_mock_pass_labelf(item)
         if "labelf_mock_server" in item.fixturenames:
-            where = _config_definition(item)
-            first_config = first_config or where
-            if where != first_config:
-                item.stash[_CONFIG_CONFLICT] = (
-                    f"labelf-testkit: labelf_mock_server is one server per session, already built from the "
-                    f"labelf_config defined at {first_config}, but this test sees the labelf_config defined at "
-                    f"{where}. Use labelf_mock or labelf_intercept (one server per distinct labelf_config), or "
-                    "define labelf_config once (in the root conftest.py)."
-                )
-
-
-def _config_definition(item: pytest.Function) -> str:
-    definitions = item._fixtureinfo.name2fixturedefs.get("labelf_config") or ()
-    if not definitions:
-        return "?"
-    code = definitions[-1].func.__code__
-    return f"{code.co_filename}:{code.co_firstlineno}"
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Refuse a test that would silently get a mock built from another directory's ``labelf_config``."""
-    conflict = item.stash.get(_CONFIG_CONFLICT, None)
-    if conflict is not None:
-        pytest.fail(conflict, pytrace=False)
+            item.fixturenames.append("_labelf_one_server_config")  # checked once the test's fixtures are known
 
 
 @pytest.hookimpl(wrapper=True)
@@ -354,7 +201,29 @@ def labelf_mock_server(
     (https with ``--labelf-mock-tls``), stopped at session end. Mock-only: skipped with --labelf-target=live, and
     with ``--labelf-mock-url`` (the mock is elsewhere)."""
     _local_only(request, "labelf_mock_server")
+    request.config.stash[_SERVER_CONFIG] = (labelf_config, None)
     return _serving(request, _labelf_servers.for_config(labelf_config))
+
+
+@pytest.fixture
+def _labelf_one_server_config(
+    request: pytest.FixtureRequest, labelf_config: MockConfig, labelf_mock_server: SocketServer
+) -> None:
+    """Scope: function; added to every test that uses ``labelf_mock_server``. That server is one per session,
+    built from the first ``labelf_config`` a test saw: refuse a test that sees another one (overridden in its
+    directory), which would silently get a server that does not serve its config."""
+    served, first_test = request.config.stash[_SERVER_CONFIG]
+    if labelf_config is not served:
+        built = f"that {first_test} sees" if first_test else "seen where the server was first requested"
+        pytest.fail(
+            "labelf-testkit: labelf_mock_server is one server per session, already built from the labelf_config "
+            f"{built}, but this test sees another labelf_config (overridden in its directory). Use "
+            "labelf_mock or labelf_intercept (one server per distinct labelf_config), or define labelf_config "
+            "once (in the root conftest.py).",
+            pytrace=False,
+        )
+    if first_test is None:
+        request.config.stash[_SERVER_CONFIG] = (served, request.node.nodeid)
 
 
 def _recover(config: pytest.Config, server: SocketServer) -> None:
@@ -375,21 +244,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
         for line in take_arrivals():
             terminalreporter.write_line(line, yellow=True)
-
-
-def _marker_options(request: pytest.FixtureRequest, name: str, options: type[_Options]) -> _Options:
-    """The keywords of every ``@pytest.mark.<name>`` on the test (the closest wins), checked by ``options``."""
-    __tracebackhide__ = True
-    merged: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers(name))):
-        merged.update(marker.kwargs)
-    known = set(options.__dataclass_fields__)
-    if unknown := sorted(set(merged) - known):
-        raise TypeError(
-            f"@pytest.mark.{name} got unknown keyword(s) {', '.join(map(repr, unknown))}; "
-            f"it takes {', '.join(sorted(known))}."
-        )
-    return options(**merged)
 
 
 def _checked_config(config: object) -> MockConfig:
@@ -443,7 +297,7 @@ def labelf_mock(
     ``--labelf-mock-url``: a :class:`~labelf_testkit.RemoteMock` on this worker's session of the remote mock."""
     from .handle import LabelfMock
 
-    options = _marker_options(request, "labelf", MarkerOptions)
+    options = marker_options(request, "labelf", MarkerOptions)
     check = options.assert_all_faults_used
     if check is None:
         check = enabled(request.config, "labelf_assert_all_faults_used")
@@ -501,7 +355,7 @@ def labelf_intercept(
     from .interception import intercept
     from .mock_server import LABELF_HOSTS
 
-    block = bool(_marker_options(request, "labelf_intercept", InterceptOptions).block_other_hosts)
+    block = bool(marker_options(request, "labelf_intercept", InterceptOptions).block_other_hosts)
     with intercept(_labelf_servers.for_config(labelf_config), LABELF_HOSTS, block_other_hosts=block):
         yield labelf_mock
 

@@ -61,6 +61,11 @@ class ModelScript:
         recent matching script wins; ``times`` limits how many texts it answers; ``match_json=`` and the other
         content criteria limit it to requests that carry them.  A label the model lacks or a score out of range
         is a ``ScriptError`` naming the model and its labels.
+
+        :param texts: which texts: an exact text, a compiled pattern, a predicate, or a list of them.
+        :param scores: a score in [0, 1] per label of the model, summing to at most 1.
+        :param times: how many texts it answers (``None``: every matching text until the test ends).
+        :param match: content criteria of the request (``match_json=``, ``match_headers=``, ``model_id=``, …).
         """
         return self._scripts.answer(self.model_id, texts, scores, match=RequestMatch.from_args(match), times=times)
 

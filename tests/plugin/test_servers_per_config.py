@@ -44,17 +44,39 @@ def test_each_labelf_config_gets_its_own_server(pytester: pytest.Pytester) -> No
     run(pytester).assert_outcomes(passed=2)
 
 
-def test_direct_server_users_with_two_configs_get_an_error_naming_both(pytester: pytest.Pytester) -> None:
+def test_direct_server_users_with_two_configs_get_an_error_naming_the_first(pytester: pytest.Pytester) -> None:
     _directory(pytester, "a", direct=True)
     _directory(pytester, "b", direct=True)
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*labelf_mock_server is one server per session, already built from the labelf_config defined at "
-            "*a*conftest.py:4*this test sees the labelf_config defined at *b*conftest.py:4*"
+            "*labelf_mock_server is one server per session, already built from the labelf_config that "
+            "a/test_a.py::test_own_client sees, but this test sees another labelf_config*"
         ]
     )
+
+
+def test_direct_server_users_that_share_the_root_config_pass(pytester: pytest.Pytester) -> None:
+    # The check compares the config objects the tests see: one root labelf_config is one object everywhere.
+    pytester.makeconftest(
+        "import pytest\n"
+        "from labelf_testkit.mock_server import ClientConfig, MockConfig\n\n"
+        '@pytest.fixture(scope="session")\n'
+        "def labelf_config():\n"
+        '    return MockConfig(clients=(ClientConfig("app-root", "secret-root"),))\n'
+    )
+    for name in ("a", "b"):
+        folder = pytester.mkpydir(name)
+        (folder / f"test_{name}.py").write_text(
+            "import requests\n\n"
+            "def test_root_client(labelf_mock_server):\n"
+            "    response = requests.post(labelf_mock_server.base_url + '/oauth2/token',\n"
+            "                             data={'grant_type': 'client_credentials'},\n"
+            "                             auth=('app-root', 'secret-root'), timeout=5)\n"
+            "    assert response.status_code == 200\n"
+        )
+    run(pytester).assert_outcomes(passed=2)
 
 
 def test_default_config_honours_the_clis_environment(
