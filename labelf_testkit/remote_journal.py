@@ -38,6 +38,8 @@ class RemoteEntry:
     at: float
     fault: str | None = None
     truncated: bool = False
+    duration: float | None = None
+    seq: int = 0
     query: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""

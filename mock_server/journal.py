@@ -41,6 +41,13 @@ class JournalEntry:
     fault: str | None = None
     #: Whether the headers or the body were longer than the journal keeps (16 KiB each).
     truncated: bool = False
+    #: Seconds from when the mock began handling the request to when its answer was complete (a monotonic
+    #: clock, ``time.perf_counter``: a frozen or advanced mock clock does not change it); ``None`` when the mock
+    #: finished no answer (a ``drop`` fault, a client that hung up, an answer cut short).
+    duration: float | None = None
+    #: The entry's number in its journal: 1, 2, 3… in the order recorded, never reused, and not shifted when
+    #: old entries are evicted or the journal is cleared (``since=`` polling in the control API reads it).
+    seq: int = 0
     # The raw request and answer, unredacted: not dataclass fields, so never in repr, ``dataclasses.asdict`` or
     # pytest's diff of two entries.  The journal sets them on each entry; the class's values are an empty one.
     _raw_headers: ClassVar[list[tuple[bytes, bytes]]] = []
@@ -119,9 +126,20 @@ class JournalEntry:
 
 
 #: What the hot path records: :class:`JournalEntry`'s fields, then its raw request and answer and the parts of the
-#: request that were cut, as a plain tuple.
+#: request that were cut, as a plain tuple (``seq`` is not in it: the journal numbers entries by their place).
 _Raw = tuple[
-    str, str, "int | None", float, "str | None", bool, list[tuple[bytes, bytes]], bytes, bytes, bytes, frozenset[str]
+    str,
+    str,
+    "int | None",
+    float,
+    "str | None",
+    bool,
+    "float | None",
+    list[tuple[bytes, bytes]],
+    bytes,
+    bytes,
+    bytes,
+    frozenset[str],
 ]
 
 
@@ -136,6 +154,7 @@ class Journal:
         self._entries: deque[JournalEntry | _Raw] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
         self._unread = False
+        self._recorded = 0  # entries ever recorded: the newest entry's seq
         #: Bumped by every :meth:`clear`: a request that arrived before the last clear (a test's request still
         #: in flight when the next test began) is not recorded into the new journal.
         self.epoch = 0
@@ -144,6 +163,9 @@ class Journal:
         """Record one request; ``epoch`` is :attr:`epoch` when it arrived (a stale one is not recorded)."""
         with self._lock:
             if epoch is None or epoch == self.epoch:
+                self._recorded += 1
+                if isinstance(entry, JournalEntry):  # the rare path: the hot path records tuples
+                    object.__setattr__(entry, "seq", self._recorded)
                 self._entries.append(entry)
                 self._unread = True
 
@@ -155,11 +177,22 @@ class Journal:
 
     def entries(self) -> list[JournalEntry]:
         """A snapshot, oldest first."""
+        return self.snapshot()[0]
+
+    def snapshot(self) -> tuple[list[JournalEntry], int]:
+        """The entries, oldest first, and the newest ``seq`` recorded (0: none yet), read together.
+
+        Entries are numbered without gaps (stale requests are not recorded, so not numbered), and eviction and
+        :meth:`clear` only drop the oldest: the journal holds ``seq`` ``last - len + 1`` to ``last``.
+        """
         with self._lock:
             if self._unread:
-                self._entries = deque(map(_entry, self._entries), maxlen=self._entries.maxlen)
+                first = self._recorded - len(self._entries) + 1
+                self._entries = deque(
+                    (_entry(item, first + i) for i, item in enumerate(self._entries)), maxlen=self._entries.maxlen
+                )
                 self._unread = False
-            return list(self._entries)  # type: ignore[arg-type]  # every item is an entry now
+            return list(self._entries), self._recorded  # type: ignore[arg-type]  # every item is an entry now
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
@@ -169,7 +202,7 @@ class Journal:
 
 
 _FIELDS = (
-    *(f.name for f in fields(JournalEntry)),
+    *(f.name for f in fields(JournalEntry) if f.name != "seq"),
     "_raw_headers",
     "_raw_query",
     "_raw_body",
@@ -178,12 +211,13 @@ _FIELDS = (
 )
 
 
-def _entry(item: JournalEntry | _Raw) -> JournalEntry:
+def _entry(item: JournalEntry | _Raw, seq: int) -> JournalEntry:
     if isinstance(item, JournalEntry):
         return item
     # Not through __init__: a frozen dataclass sets each field with object.__setattr__.
     entry = JournalEntry.__new__(JournalEntry)
     entry.__dict__.update(zip(_FIELDS, item, strict=True))
+    entry.__dict__["seq"] = seq
     return entry
 
 

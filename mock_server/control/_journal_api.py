@@ -19,7 +19,7 @@ from .har import har_document
 
 __all__ = ["ROUTES"]
 
-_FILTERS = ("route", "status", "method", "limit", *MATCH_FIELDS)
+_FILTERS = ("route", "status", "method", "limit", "since", *MATCH_FIELDS)
 _STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx", "none")
 
 
@@ -53,18 +53,20 @@ def _route_of(fields: Fields, required: bool) -> str | None:
     return route
 
 
-def _filtered(request: Request) -> list[tuple[int, JournalEntry]]:
+def _filtered(request: Request, entries: Sequence[JournalEntry] | None = None) -> list[tuple[int, JournalEntry]]:
     fields = query_fields(request, _FILTERS)
     route, status, matcher = _route_of(fields, required=False), _status_filter(fields), fields.match()
     method = fields.optional_text("method")
     limit = natural(str(fields.data["limit"])) if fields.has("limit") else None
     if fields.has("limit") and not limit:
         raise bad_field("limit", "limit takes a positive integer: the newest entries to show.")
-    numbered = list(enumerate(session_of(request).state.journal.entries()))
+    since = _since(fields)
+    numbered = enumerate(session_of(request).state.journal.entries() if entries is None else entries)
     kept = [
         (index, entry)
         for index, entry in numbered
-        if (route is None or on_route(route, entry.path))
+        if entry.seq > since
+        and (route is None or on_route(route, entry.path))
         and (method is None or entry.method == method.upper())
         and (status is None or status(entry.status))
         and (matcher is None or mismatch(matcher, entry) is None)
@@ -72,12 +74,35 @@ def _filtered(request: Request) -> list[tuple[int, JournalEntry]]:
     return kept[-limit:] if limit else kept
 
 
+def _since(fields: Fields) -> int:
+    """``since``: only entries whose ``seq`` is greater (0, every entry, when not given)."""
+    if not fields.has("since"):
+        return 0
+    value = natural(str(fields.data["since"]), 2**63)
+    if value is None:
+        raise bad_field(
+            "since",
+            f"since takes a whole number (0 or more): the seq of the last entry already seen, got "
+            f"{fields.data['since']!r}.",
+        )
+    return value
+
+
 async def journal(request: Request) -> Response:
     """``GET {session}/journal``: the requests the session received, oldest first, redacted as the Python
-    journal shows them; filtered by ``route``, ``status``, ``method``, criteria, ``limit`` (the newest N)."""
-    kept = _filtered(request)
-    total = len(session_of(request).state.journal)
-    return answer({"total": total, "count": len(kept), "entries": [entry_view(e, i) for i, e in kept]})
+    journal shows them; filtered by ``route``, ``status``, ``method``, criteria, ``since`` (entries after that
+    ``seq``), ``limit`` (the newest N).  ``last_seq`` is the newest ``seq`` recorded (0: none yet), read with the
+    entries: a poller passes it as the next ``since``; the journal holds ``last_seq - total + 1`` to ``last_seq``."""
+    entries, last_seq = session_of(request).state.journal.snapshot()
+    kept = _filtered(request, entries)
+    return answer(
+        {
+            "total": len(entries),
+            "count": len(kept),
+            "last_seq": last_seq,
+            "entries": [entry_view(e, i) for i, e in kept],
+        }
+    )
 
 
 async def journal_har(request: Request) -> Response:

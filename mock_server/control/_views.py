@@ -32,6 +32,7 @@ def entry_view(entry: JournalEntry, index: int) -> dict[str, Any]:
     endpoint = endpoint_for(entry.path)
     return {
         "index": index,
+        "seq": entry.seq,
         "method": entry.method,
         "path": entry.path,
         "query": entry.query,
@@ -39,6 +40,7 @@ def entry_view(entry: JournalEntry, index: int) -> dict[str, Any]:
         "status": entry.status,
         "at": entry.at,
         "at_iso": iso(entry.at),
+        "duration": entry.duration,
         "fault": entry.fault,
         "truncated": entry.truncated,
         "headers": entry.headers,

@@ -1,9 +1,13 @@
 """The journal as HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), for browser dev tools and HAR
 viewers.  Redacted as the journal is: what is not kept is marked, never invented.
 
-The journal keeps each request (redacted) and its status, not the answer's headers or body nor how long it
-took: each entry's ``response.content`` is empty with ``size`` 0, ``response.headers`` is empty, and ``time``
-and the required ``timings`` (send, wait, receive) are 0.  The entry's ``comment`` names its fault, if any.
+The journal keeps each request (redacted), its status and how long the mock took to answer it, not the
+answer's headers or body: each entry's ``response.content`` is empty with ``size`` 0 and ``response.headers``
+is empty.  The mock measures from when it began handling the request to when its answer was complete, which is
+HAR's ``wait`` (waiting for the server); ``time`` is that too (HAR: the sum of the known timings).  ``send`` and
+``receive`` happen on the client's side of the socket: the spec requires them and allows no -1, so they are 0;
+the optional ``blocked``, ``dns``, ``connect`` and ``ssl`` are -1 (does not apply / not known).  A request the
+mock never answered (a drop) has ``time`` and ``wait`` 0.  The entry's ``comment`` names its fault, if any.
 """
 
 from __future__ import annotations
@@ -62,9 +66,10 @@ def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
         )
         if part
     )
+    wait = 0.0 if entry.duration is None else round(entry.duration * 1000, 3)
     return {
         "startedDateTime": iso(entry.at),
-        "time": 0,
+        "time": wait,
         "request": request,
         "response": {
             "status": entry.status or 0,
@@ -78,7 +83,7 @@ def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
             "bodySize": -1,
         },
         "cache": {},
-        "timings": {"send": 0, "wait": 0, "receive": 0},
+        "timings": {"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": wait, "receive": 0, "ssl": -1},
         "comment": comment,
     }
 

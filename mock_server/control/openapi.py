@@ -119,6 +119,7 @@ _JOURNAL_QUERY = [
     _query("status", "a status code, or 1xx-5xx, or 'none' (dropped)"),
     _query("method", "GET, POST…"),
     _query("limit", "only the newest N", {"type": "integer", "minimum": 1}),
+    _query("since", "only entries after this seq (poll with last_seq)", {"type": "integer", "minimum": 0}),
     *(_query(name, f"{name} as JSON text") for name in _MATCH),
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from time import perf_counter
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,10 +45,18 @@ class JournalMiddleware:
             extensions.pop(BEFORE_DROP, None)  # the recorder holds the scope: no cycle left for the collector
 
     def record(
-        self, scope: Scope, body: bytes, status: int | None, response_body: bytes, epoch: int, body_read: bool = True
+        self,
+        scope: Scope,
+        body: bytes,
+        status: int | None,
+        response_body: bytes,
+        epoch: int,
+        body_read: bool = True,
+        duration: float | None = None,
     ) -> None:
         """Append the entry for one answered request (if it still belongs to the current test); ``body_read``:
-        whether ``body`` is all the client sent (up to the capture limit)."""
+        whether ``body`` is all the client sent (up to the capture limit); ``duration``: seconds until the answer
+        was complete (``None``: no answer was completed)."""
         headers, headers_cut = _header_prefix(scope["headers"])
         query = scope.get("query_string", b"")
         cut = _NOTHING_CUT
@@ -69,6 +78,7 @@ class JournalMiddleware:
                 self.now(),
                 scope.get("state", {}).get(FAULT_SCOPE_KEY),
                 bool(cut),
+                duration,
                 headers,
                 query[:CAPTURE_LIMIT],
                 body[:CAPTURE_LIMIT],
@@ -94,11 +104,13 @@ class _Recorder:
         "_scope",
         "_send",
         "_start",
+        "_started",
         "_status",
         "epoch",
     )
 
     def __init__(self, middleware: JournalMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        self._started = perf_counter()  # the entry's duration runs from here to the answer's last body
         self._middleware, self._scope, self._receive, self._send = middleware, scope, receive, send
         self.epoch = middleware.journal.epoch
         self._body = b""
@@ -137,20 +149,21 @@ class _Recorder:
                 if not self._read and _declares_small_body(self._scope):
                     while not self._read:
                         await self.receive()
-                self.record()
+                self.record(perf_counter() - self._started)
             if self._start is not None:
                 start, self._start = self._start, None
                 await self._send(start)
         await self._send(message)
 
-    def record(self) -> None:
-        """Record the request once (on its final body, on a drop, or after a crash)."""
+    def record(self, duration: float | None = None) -> None:
+        """Record the request once: on its final body with how long the answer took, or (no ``duration``) on a
+        drop, after a crash, or when the client hung up."""
         if self._done:
             return
         self._done = True
         try:
             read = self._read or not _declares_body(self._scope)
-            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch, read)
+            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch, read, duration)
         except Exception:  # the journal must never turn an answer into an error
             _log.exception("could not record %s %s in the journal", self._scope["method"], self._scope["path"])
 

@@ -20,6 +20,8 @@ _FIELDS = (
     "at",
     "fault",
     "truncated",
+    "duration",
+    "seq",
     "headers",
     "body",
     "form",

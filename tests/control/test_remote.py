@@ -214,3 +214,13 @@ def test_every_fault_kind_and_journal_view_remotely(remote: RemoteMock) -> None:
         remote.use_recording("x.toml")
     with pytest.raises(RuntimeError, match="cannot refuse"):
         assert remote.refused_connections
+
+
+def test_remote_entries_carry_duration_and_seq(remote: RemoteMock) -> None:
+    remote.token.delay(0.03)
+    with httpx.Client() as http:
+        _token(remote, http)
+        _token(remote, http)
+    first, second = remote.journal
+    assert first.duration is not None and first.duration >= 0.03
+    assert second.duration is not None and second.duration >= 0 and second.seq == first.seq + 1

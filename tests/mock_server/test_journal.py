@@ -78,7 +78,16 @@ def test_an_entry_as_a_dataclass_shows_nothing_secret(app: MockApp) -> None:
     for entry in app.mock.journal:
         shown = repr(dataclasses.asdict(entry)) + repr(entry)
         assert token not in shown and "Q0xJRU5UX0lE" not in shown and "CLIENT_SECRET" not in shown
-        assert {f.name for f in dataclasses.fields(entry)} == {"method", "path", "status", "at", "fault", "truncated"}
+        assert {f.name for f in dataclasses.fields(entry)} == {
+            "method",
+            "path",
+            "status",
+            "at",
+            "fault",
+            "truncated",
+            "duration",
+            "seq",
+        }
     assert app.mock.journal.entries()[0].issued_token is not None  # the raw answer is still there to read
 
 
