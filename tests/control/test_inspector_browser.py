@@ -105,7 +105,7 @@ class Tab:
 
     def rows(self) -> list[dict[str, str]]:
         """The journal table, newest first: each row's cells by column."""
-        columns = ["index", "time", "method", "path", "route", "status", "fault"]
+        columns = ["seq", "time", "method", "path", "route", "status", "ms", "fault"]
         cells: list[list[str]] = self.page.eval_on_selector_all(
             "#journal tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))"
         )
@@ -146,6 +146,8 @@ def test_requests_made_while_the_page_is_open_appear(tab: Tab, http: httpx.Clien
     )
     assert (newest["path"], newest["route"], newest["status"]) == ("/v2/models/1/inference", "inference", "200")
     assert newest["time"] >= oldest["time"] and len(newest["time"]) == len("22:11:48.379")
+    assert int(newest["seq"]) == int(oldest["seq"]) + 1
+    assert float(oldest["ms"]) >= 0 and float(newest["ms"]) >= 0  # how long each answer took, in ms
     expect(tab.page.locator("#journal-count")).to_have_text("(2)")
 
 
@@ -167,6 +169,16 @@ def test_a_click_shows_the_requests_redacted_headers_and_body(tab: Tab, http: ht
     expect(tab.page.locator("#detail-facts")).to_contain_text("sha256:")
     everything = tab.page.content() + tab.page.evaluate("document.body.innerText")
     assert "CLIENT_SECRET" not in everything and issued not in everything
+
+
+def test_each_row_shows_how_long_its_answer_took(tab: Tab, http: httpx.Client) -> None:
+    assert http.post(f"{DEFAULT}/faults", json={"kind": "delay", "route": "token", "seconds": 0.05}).status_code == 201
+    assert token(http).status_code == 200
+    expect(tab.page.locator("#journal tbody tr")).to_have_count(1)
+    (row,) = tab.rows()
+    assert float(row["ms"]) >= 50  # the fault's delay is inside it
+    tab.page.click("#journal tbody tr")
+    expect(tab.page.locator("#detail-facts")).to_contain_text(f"{row['ms']} ms")
 
 
 def test_a_planned_fault_counts_down(tab: Tab, http: httpx.Client) -> None:

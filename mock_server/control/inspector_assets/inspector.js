@@ -92,7 +92,11 @@
 
   // --- panels ---
   function entryKey(entry) {
-    return `${entry.index}|${entry.at}|${entry.summary}`;
+    return String(entry.seq); // the entry's number: never reused, not shifted as the journal drops old entries
+  }
+
+  function milliseconds(duration) {
+    return duration === null || duration === undefined ? "" : (duration * 1000).toFixed(1);
   }
 
   function renderJournal(journal) {
@@ -106,18 +110,20 @@
           "tr",
           {
             "data-key": key,
-            "data-index": entry.index,
+            "data-seq": entry.seq,
+            "data-duration": entry.duration === null ? "none" : entry.duration,
             "data-route": entry.route || "",
             "data-status": entry.status === null ? "none" : entry.status,
             "aria-selected": key === state.selected ? "true" : "false",
             tabindex: 0,
           },
-          el("td", {}, entry.index),
+          el("td", {}, entry.seq),
           el("td", { title: entry.at_iso }, clockTime(entry.at_iso)),
           el("td", {}, entry.method),
           el("td", { class: "path" }, entry.path + (entry.query ? `?${entry.query}` : "")),
           el("td", {}, entry.route || ""),
           el("td", {}, statusChip(entry.status)),
+          el("td", { class: "duration", title: entry.duration === null ? "no answer" : null }, milliseconds(entry.duration)),
           el("td", { class: "fault-tag" }, entry.fault || ""),
         );
         row.addEventListener("click", () => select(entry, row));
@@ -151,6 +157,7 @@
     fact(facts, "time", entry.at_iso);
     fact(facts, "route", entry.route);
     fact(facts, "status", entry.status === null ? "no answer" : String(entry.status));
+    fact(facts, "duration", entry.duration === null ? "" : `${milliseconds(entry.duration)} ms`);
     fact(facts, "fault", entry.fault);
     fact(facts, "query", entry.query);
     fact(facts, "client id", entry.client_id);
