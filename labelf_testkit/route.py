@@ -19,7 +19,7 @@ from typing import Any, Unpack
 
 from .journal_view import JournalView, listing, undecided_note
 from .mock_server import Fault, FaultKind, JournalEntry, MatchArgs, RequestMatch
-from .mock_server.internal import MockState, check_route, on_route
+from .mock_server.internal import MockState, check_route, describe_unused
 
 __all__ = ["JwksRoute", "PlannedFault", "Route", "RouteFaults", "TokenFaults", "TokenRoute", "describe_unused"]
 
@@ -283,20 +283,3 @@ class JwksRoute(Route, dict[str, Any]):
 RouteFaults = Route
 #: The name of :class:`TokenRoute` before 0.3: kept as an alias.
 TokenFaults = TokenRoute
-
-
-def describe_unused(faults: list[Fault], entries: list[JournalEntry]) -> str:
-    """Each unused fault, and for one with content criteria the requests its route received, each with the
-    reason it did not match (what the test's code sent instead)."""
-    lines = []
-    for fault in faults:
-        lines.append(f"  - {fault.describe()}")
-        if fault.match is None:
-            continue
-        received = [entry for entry in entries if on_route(fault.route, entry.path)]
-        for entry in received:
-            why = fault.match.undecided(entry.facts) or fault.match.mismatch(entry.facts)
-            lines.append(f"      {entry} — {'differs: ' + why if why else 'matched'}")
-        if not received:
-            lines.append(f"      (no request reached {fault.route!r})")
-    return "\n".join(lines)

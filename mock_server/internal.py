@@ -14,6 +14,7 @@ from .journal import CAPTURE_LIMIT, Journal
 from .matching import RequestFacts
 from .scripts import Scripts
 from .state import MockState
+from .unused_faults import describe_unused
 
 __all__ = [
     "CAPTURE_LIMIT",
@@ -25,6 +26,7 @@ __all__ = [
     "RequestFacts",
     "Scripts",
     "check_route",
+    "describe_unused",
     "endpoint_for",
     "fault_routes_of",
     "on_route",

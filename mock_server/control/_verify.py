@@ -17,6 +17,7 @@ from ..endpoints import on_route
 from ..faults import Fault
 from ..journal import JournalEntry
 from ..matching import MatchArgs, RequestMatch
+from ..unused_faults import unused_faults
 from ._views import fault_view
 
 __all__ = ["NEAR_MISSES", "Verdict", "calls", "mismatch", "near_misses", "on_route", "unused_report"]
@@ -89,14 +90,11 @@ class Verdict:
 
 def unused_report(faults: Sequence[Fault], entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
     """Each unused fault, and for one with criteria each request its route received and how it differs (the
-    Python handle's ``assert_all_faults_used`` report, as JSON)."""
-    report = []
-    for fault in faults:
-        received = []
-        if fault.match is not None:
-            for entry in entries:
-                if fault.matches(entry.path):
-                    why = mismatch(fault.match, entry)
-                    received.append({"request": str(entry), "differs": why})
-        report.append({"fault": fault_view(fault, 0)["description"], "received": received})
-    return report
+    Python handle's ``assert_all_faults_used`` report, as JSON: :func:`~..unused_faults.unused_faults`)."""
+    return [
+        {
+            "fault": fault_view(unused.fault, 0)["description"],
+            "received": [{"request": str(entry), "differs": why} for entry, why in unused.received],
+        }
+        for unused in unused_faults(faults, entries)
+    ]
