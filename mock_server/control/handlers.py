@@ -155,12 +155,14 @@ async def answer_model(request: Request) -> Response:
         )
     unknown = [label for label in scores if label not in _labels(request)]
     if unknown:
-        raise bad_field("scores", f"Model {model!r} has no label {unknown[0]!r}.", _labels(request))
+        raise bad_field(
+            "scores", f"scores names {unknown[0]!r}: Model {model!r} has no label {unknown[0]!r}.", _labels(request)
+        )
     texts, times, match = _texts(fields), fields.integer("times", None, minimum=1, nullable=True), fields.match()
     try:
         script = session.state.scripts.answer(model, texts, scores, match=match, times=times)
     except ScriptError as exc:
-        raise bad_field("scores", str(exc), _labels(request)) from None
+        raise bad_field("scores", f"scores: {exc}", _labels(request)) from None
     return answer(script_view(script, len(session.state.scripts.scripts()) - 1), 201)
 
 
@@ -225,7 +227,7 @@ async def similarity_score(request: Request) -> Response:
             times=fields.integer("times", None, minimum=1, nullable=True),
         )
     except ScriptError as exc:
-        raise bad_field("compare", str(exc), ["compare", "base", "compare_id", "base_id"]) from None
+        raise bad_field("compare", f"compare: {exc}", ["compare", "base", "compare_id", "base_id"]) from None
     return answer(script_view(script, len(session.state.scripts.scripts()) - 1), 201)
 
 

@@ -234,3 +234,18 @@ def test_numbers_in_queries_are_checked_not_crashed_on(
 def test_what_an_answer_cannot_carry_is_refused(http: httpx.Client, body: dict[str, Any], field: str) -> None:
     response = http.post(f"{DEFAULT}/faults", content=json.dumps(body))
     assert (response.status_code, response.json()["field"]) == (400, field), response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/models/2/answer", {"texts": "x", "scores": {"": 0.5}}, "scores"),
+        ("/models/2/answer", {"texts": "x", "scores": {"refunds": 0.5}}, "scores"),
+    ],
+)
+def test_a_refusal_names_its_field_in_the_message(path: str, body: dict[str, Any], field: str) -> None:
+    # The property above found this one only on some seeds: a label the model lacks named no field in the message.
+    with httpx.Client(transport=InProcessTransport(_APP), base_url=BASE) as http:
+        refusal = http.post(f"{DEFAULT}{path}", json=body).json()
+    assert refusal["field"] == field
+    assert field in refusal["message"], refusal
