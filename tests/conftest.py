@@ -37,6 +37,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """Inner runs keep their files' order: each is a scenario in sequence (a server killed, then the next test; a
+    rejected credential, then nothing more).  The outer run is the one pytest-randomly shuffles."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+    return pytester
+
+
 @contextlib.contextmanager
 def _no_processes(item: pytest.Item) -> Iterator[None]:
     """Within a test not marked ``slow``, starting a process fails the test and says how to mark it."""

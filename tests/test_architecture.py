@@ -110,3 +110,11 @@ def test_every_cited_source_is_one_a_reader_can_open() -> None:
         if _UNOPENABLE.search(line)
     ]
     assert offenders == [], "cite upstream files, RFC sections, Labelf's pages or docs/fidelity.md instead"
+
+
+def test_pytester_inner_runs_keep_their_files_order(pytester: pytest.Pytester) -> None:
+    # tests/conftest.py: the outer run is shuffled; an inner run is a scenario in sequence.
+    pytester.makepyfile(test_a="def test_1(): pass", test_b="def test_2(): pass")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+    assert "randomly-seed" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*test_a.py::test_1 PASSED*", "*test_b.py::test_2 PASSED*"])

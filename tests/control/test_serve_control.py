@@ -73,6 +73,7 @@ def test_node_fetch_plans_and_verifies(served_mock: ServedMock, tmp_path: Path) 
 const base = process.argv[2];
 const control = `${base}/__labelf/sessions/default`;
 const post = (path, body) => fetch(control + path, {method: "POST", body: JSON.stringify(body ?? {})});
+await post("/reset");  // the served mock is shared: start from an empty journal
 await post("/faults", {kind: "rate_limit", route: "token", retry_after: 3});
 const basic = "Basic " + Buffer.from("CLIENT_ID:CLIENT_SECRET").toString("base64");
 const token = await fetch(`${base}/oauth2/token`, {method: "POST", headers: {authorization: basic,
