@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from ..endpoints import FAULT_ROUTES, check_route
 from ..matching import MatchArgs, RequestMatch
 from ._errors import ControlError, bad_field
 
@@ -162,6 +163,15 @@ class Fields:
             hint = f"one of {', '.join(allowed)}" if allowed else "a string"
             raise bad_field(name, f"{name} takes {hint}, got {json.dumps(value)}.", allowed)
         return value
+
+    def route(self) -> str:
+        """``route``: a route name or an exact path, judged by :func:`..endpoints.check_route`, the one check the
+        Python handle uses too."""
+        route = self.text("route")
+        try:
+            return check_route(route)
+        except ValueError as exc:
+            raise bad_field("route", str(exc), FAULT_ROUTES) from None
 
     def optional_text(self, name: str) -> str | None:
         """A string, or ``None`` when absent or ``null``."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..endpoints import FAULT_ROUTES, TOKEN_PATH, host_of
+from ..endpoints import TOKEN_PATH, host_of
 from ..journal import JournalEntry
 from ._common import answer, base_url, session_of
 from ._errors import bad_field
@@ -43,14 +43,7 @@ def _status_filter(fields: Fields) -> Callable[[int | None], bool] | None:
 def _route_of(fields: Fields, required: bool) -> str | None:
     if not required and fields.data.get("route") is None:
         return None
-    route = fields.text("route")
-    if route not in FAULT_ROUTES and not route.startswith("/"):
-        raise bad_field(
-            "route",
-            f"Unknown route {route!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting with '/'.",
-            FAULT_ROUTES,
-        )
-    return route
+    return fields.route()
 
 
 def _filtered(request: Request, entries: Sequence[JournalEntry] | None = None) -> list[tuple[int, JournalEntry]]:

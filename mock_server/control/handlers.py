@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..clock import ManualClock
-from ..endpoints import FAULT_ROUTES
 from ..faults import Fault
 from ..redaction import fingerprint
 from ..scripts import ModelStatus, ScriptError, TextMatcher
@@ -44,23 +43,12 @@ MODEL_ACTIONS: dict[str, ModelStatus] = {
 _PATTERN_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
 
 
-def _route(fields: Fields) -> str:
-    route = fields.text("route")
-    if route not in FAULT_ROUTES and not route.startswith("/"):
-        raise bad_field(
-            "route",
-            f"Unknown route {route!r}: use one of {', '.join(FAULT_ROUTES)} or an exact path starting with '/'.",
-            FAULT_ROUTES,
-        )
-    return route
-
-
 def _times(fields: Fields) -> int | None:
     return fields.integer("times", 1, minimum=1, nullable=True)
 
 
 def _fault(fields: Fields, kind: str) -> Fault:
-    route = _route(fields)
+    route = fields.route()
     times = _times(fields)
     if kind == "delay":
         return Fault(route, "delay", delay=fields.number("seconds", None, maximum=MAX_DELAY), times=times)
