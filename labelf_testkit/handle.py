@@ -6,13 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._addresses import MockAddresses
 from .journal_view import JournalView
 from .mock_server import (
-    API_PREFIX,
     FAULT_ROUTES,
     REDACTED,
-    REVOKE_PATH,
-    TOKEN_PATH,
     ManualClock,
     MockApp,
     Recording,
@@ -47,7 +45,7 @@ class UnusedFaultsError(AssertionError):
     """A test planned faults that its code never triggered."""
 
 
-class LabelfMock(Scripting):
+class LabelfMock(MockAddresses, Scripting):
     """The mock as a test sees it; the ``labelf_mock`` fixture gives a fresh one (state reset) per test.
 
     One :class:`~labelf_testkit.route.Route` per route name of the endpoint table is an attribute: ``token``,
@@ -85,21 +83,6 @@ class LabelfMock(Scripting):
         for name in FAULT_ROUTES:
             setattr(self, name, special.get(name, Route)(state, name))
         self.journal = JournalView(state.journal)
-
-    @property
-    def token_url(self) -> str:
-        """The token endpoint on the socket server."""
-        return f"{self.base_url}{TOKEN_PATH}"
-
-    @property
-    def revoke_url(self) -> str:
-        """The revocation endpoint on the socket server."""
-        return f"{self.base_url}{REVOKE_PATH}"
-
-    @property
-    def api_url(self) -> str:
-        """The API base (``…/v2``) on the socket server."""
-        return f"{self.base_url}{API_PREFIX}"
 
     @property
     def credentials(self) -> Credentials:

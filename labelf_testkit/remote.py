@@ -16,14 +16,12 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Unpack
 
+from ._addresses import MockAddresses
 from ._control_client import ControlClient, RemoteMockError
 from .handle import Credentials, UnusedFaultsError
 from .mock_server import (
-    API_PREFIX,
     CONTROL_TOKEN_ENV,
     FAULT_ROUTES,
-    REVOKE_PATH,
-    TOKEN_PATH,
     MatchArgs,
     ModelConfig,
     ScriptError,
@@ -139,7 +137,7 @@ class RemoteModelScript:
         return f"<RemoteModelScript {self.model_id!r} ({self.config.name}): {', '.join(self.labels)}>"
 
 
-class RemoteMock:
+class RemoteMock(MockAddresses):
     """A remote mock's session, steered like ``labelf_mock``: ``token``, ``revoke``, ``inference``,
     ``similarity``, ``models``, ``api`` and ``any`` plan faults and count calls; :meth:`model` and
     :meth:`similarity_score` script answers; ``clock`` moves the session's time; ``journal`` lists what the
@@ -179,21 +177,6 @@ class RemoteMock:
 
     def _path(self, suffix: str = "") -> str:
         return f"/sessions/{self.session_id}{suffix}"
-
-    @property
-    def token_url(self) -> str:
-        """The token endpoint."""
-        return f"{self.base_url}{TOKEN_PATH}"
-
-    @property
-    def revoke_url(self) -> str:
-        """The revocation endpoint."""
-        return f"{self.base_url}{REVOKE_PATH}"
-
-    @property
-    def api_url(self) -> str:
-        """The API base (``…/v2``)."""
-        return f"{self.base_url}{API_PREFIX}"
 
     @property
     def clock(self) -> RemoteClock:
