@@ -158,8 +158,19 @@ def start_served_mock(tmp: Path, *args: str) -> ServedMock:
 
 
 @pytest.fixture(scope="session")
-def served_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
+def _served_mock_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
     """``labelf-mock serve`` on a free loopback port with its embedded defaults, for the whole session."""
     served = start_served_mock(tmp_path_factory.mktemp("served"))
     yield served
     assert served.stop() == 0
+
+
+@pytest.fixture
+def served_mock(_served_mock_process: ServedMock) -> ServedMock:
+    """The shared served mock, its default session reset: each test starts from an empty journal, no faults.
+
+    The process is shared for speed; the reset makes a test's outcome independent of which tests ran before it
+    in the same worker (the CI run at e1954b3 failed a test that read an earlier test's journal entry).
+    """
+    httpx.post(f"{_served_mock_process.base_url}/__labelf/sessions/default/reset").raise_for_status()
+    return _served_mock_process
