@@ -14,12 +14,14 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ..app import MockApp
+from ..middleware.server_errors import ServerErrorAsJson
 from ..state import MockState
 from . import _journal_api, _sessions_api, handlers
 from ._errors import ControlError
@@ -79,8 +81,21 @@ def _http_error(request: Request, exc: Exception) -> Response:
     ).response()
 
 
+def _failed(scope: Scope) -> Response:
+    """The control API's 500, in its own error shape."""
+    message = "The control API failed unexpectedly; the mock's log has the traceback."
+    return ControlError(500, "internal_error", message).response()
+
+
 def _control_app(store: SessionStore) -> Starlette:
-    app = Starlette(routes=_routes(), exception_handlers={ControlError: _refused, HTTPException: _http_error})
+    # The mock's own 500 guard, answering in the control API's shape.  It sits inside Starlette's
+    # ServerErrorMiddleware, which would answer plain text and re-raise (crashing an in-process client).
+    guard = Middleware(ServerErrorAsJson, render=_failed, log=_log, what="control: unexpected error serving")
+    app = Starlette(
+        routes=_routes(),
+        middleware=[guard],
+        exception_handlers={ControlError: _refused, HTTPException: _http_error},
+    )
     app.router.redirect_slashes = False
     app.state.store = store
     return app
@@ -130,20 +145,4 @@ class ControlledApp:
         except ControlError as refused:
             await refused.response()(scope, receive, send)
             return
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self._control(scope, receive, tracking)
-        except Exception:
-            _log.exception("control: unexpected error serving %s %s", scope.get("method"), scope.get("path"))
-            if started:
-                raise
-            error = ControlError(
-                500, "internal_error", "The control API failed unexpectedly; the mock's log has the traceback."
-            )
-            await error.response()(scope, receive, send)
+        await self._control(scope, receive, send)
