@@ -10,6 +10,7 @@ from typing import Any, Unpack
 
 from ._control_client import ControlClient
 from .mock_server import API_PREFIX, TOKEN_PATH, MatchArgs
+from .mock_server.internal import EntryFields
 
 __all__ = ["RemoteEntry", "RemoteJournal", "criteria"]
 
@@ -29,17 +30,9 @@ def criteria(match: MatchArgs) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, eq=False)
-class RemoteEntry:
+class RemoteEntry(EntryFields):
     """One request the remote session received: :class:`~labelf_testkit.JournalEntry`'s fields, as redacted."""
 
-    method: str
-    path: str
-    status: int | None
-    at: float
-    fault: str | None = None
-    truncated: bool = False
-    duration: float | None = None
-    seq: int = 0
     query: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""

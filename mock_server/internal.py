@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .endpoints import ENDPOINTS, Endpoint, check_route, endpoint_for, fault_routes_of, on_route
 from .faults import FaultPlan
-from .journal import CAPTURE_LIMIT, Journal
+from .journal import CAPTURE_LIMIT, EntryFields, Journal
 from .matching import RequestFacts
 from .scripts import Scripts
 from .state import MockState
@@ -20,6 +20,7 @@ __all__ = [
     "CAPTURE_LIMIT",
     "ENDPOINTS",
     "Endpoint",
+    "EntryFields",
     "FaultPlan",
     "Journal",
     "MockState",

@@ -22,7 +22,7 @@ from .endpoints import TOKEN_PATH
 from .matching import RequestFacts, parse_body
 from .redaction import fingerprint, redact_form, redact_headers, redact_query
 
-__all__ = ["CAPTURE_LIMIT", "Journal", "JournalEntry", "issued_token_of"]
+__all__ = ["CAPTURE_LIMIT", "EntryFields", "Journal", "JournalEntry", "issued_token_of"]
 
 #: An entry keeps at most this much of the request's headers and, separately, of its body, so a full journal
 #: (1,000 entries) stays near 32 MiB whatever clients send.
@@ -31,8 +31,9 @@ _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-da
 
 
 @dataclass(frozen=True, eq=False)
-class JournalEntry:
-    """One request as the mock saw it, and the status it answered; public views are redacted."""
+class EntryFields:
+    """The stored fields of a journal entry, local or remote: :class:`JournalEntry` and the remote handle's
+    entries both derive from it, so a field added here appears in both (and in the control API's view of it)."""
 
     method: str
     path: str
@@ -48,6 +49,12 @@ class JournalEntry:
     #: The entry's number in its journal: 1, 2, 3… in the order recorded, never reused, and not shifted when
     #: old entries are evicted or the journal is cleared (``since=`` polling in the control API reads it).
     seq: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class JournalEntry(EntryFields):
+    """One request as the mock saw it, and the status it answered; public views are redacted."""
+
     # The raw request and answer, unredacted: not dataclass fields, so never in repr, ``dataclasses.asdict`` or
     # pytest's diff of two entries.  The journal sets them on each entry; the class's values are an empty one.
     _raw_headers: ClassVar[list[tuple[bytes, bytes]]] = []
