@@ -49,6 +49,10 @@ class EntryFields:
     #: The entry's number in its journal: 1, 2, 3… in the order recorded, never reused, and not shifted when
     #: old entries are evicted or the journal is cleared (``since=`` polling in the control API reads it).
     seq: int = 0
+    #: When the request arrived (its headers read), on the same clock as ``at``: the session clock's Unix time.
+    #: ``at`` is when its answer was recorded, ``duration`` later on a steady clock (with a frozen clock, unmoved
+    #: meanwhile, the two are equal).  ``None`` only for an entry built by hand without it.
+    arrived_at: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +145,7 @@ _Raw = tuple[
     float,
     "str | None",
     bool,
+    "float | None",
     "float | None",
     list[tuple[bytes, bytes]],
     bytes,

@@ -40,6 +40,8 @@ def entry_view(entry: JournalEntry, index: int) -> dict[str, Any]:
         "status": entry.status,
         "at": entry.at,
         "at_iso": iso(entry.at),
+        "arrived_at": entry.arrived_at,
+        "arrived_at_iso": None if entry.arrived_at is None else iso(entry.arrived_at),
         "duration": entry.duration,
         "fault": entry.fault,
         "truncated": entry.truncated,

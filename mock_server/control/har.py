@@ -8,6 +8,8 @@ HAR's ``wait`` (waiting for the server); ``time`` is that too (HAR: the sum of t
 ``receive`` happen on the client's side of the socket: the spec requires them and allows no -1, so they are 0;
 the optional ``blocked``, ``dns``, ``connect`` and ``ssl`` are -1 (does not apply / not known).  A request the
 mock never answered (a drop) has ``time`` and ``wait`` 0.  The entry's ``comment`` names its fault, if any.
+``startedDateTime`` is when the request arrived (the entry's ``arrived_at``), not when its answer was recorded
+(its ``at``, ``duration`` later).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def _entry(entry: JournalEntry, base_url: str) -> dict[str, Any]:
     )
     wait = 0.0 if entry.duration is None else round(entry.duration * 1000, 3)
     return {
-        "startedDateTime": iso(entry.at),
+        "startedDateTime": iso(entry.at if entry.arrived_at is None else entry.arrived_at),
         "time": wait,
         "request": request,
         "response": {

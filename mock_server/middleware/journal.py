@@ -53,10 +53,11 @@ class JournalMiddleware:
         epoch: int,
         body_read: bool = True,
         duration: float | None = None,
+        arrived_at: float | None = None,
     ) -> None:
         """Append the entry for one answered request (if it still belongs to the current test); ``body_read``:
         whether ``body`` is all the client sent (up to the capture limit); ``duration``: seconds until the answer
-        was complete (``None``: no answer was completed)."""
+        was complete (``None``: no answer was completed); ``arrived_at``: the clock's time when it arrived."""
         headers, headers_cut = _header_prefix(scope["headers"])
         query = scope.get("query_string", b"")
         cut = _NOTHING_CUT
@@ -79,6 +80,7 @@ class JournalMiddleware:
                 scope.get("state", {}).get(FAULT_SCOPE_KEY),
                 bool(cut),
                 duration,
+                arrived_at,
                 headers,
                 query[:CAPTURE_LIMIT],
                 body[:CAPTURE_LIMIT],
@@ -95,6 +97,7 @@ class _Recorder:
 
     __slots__ = (
         "_answer",
+        "_arrived",
         "_body",
         "_done",
         "_keep_answer",
@@ -111,6 +114,7 @@ class _Recorder:
 
     def __init__(self, middleware: JournalMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
         self._started = perf_counter()  # the entry's duration runs from here to the answer's last body
+        self._arrived = middleware.now()  # the entry's arrived_at, on the session clock as its at
         self._middleware, self._scope, self._receive, self._send = middleware, scope, receive, send
         self.epoch = middleware.journal.epoch
         self._body = b""
@@ -163,7 +167,9 @@ class _Recorder:
         self._done = True
         try:
             read = self._read or not _declares_body(self._scope)
-            self._middleware.record(self._scope, self._body, self._status, self._answer, self.epoch, read, duration)
+            self._middleware.record(
+                self._scope, self._body, self._status, self._answer, self.epoch, read, duration, self._arrived
+            )
         except Exception:  # the journal must never turn an answer into an error
             _log.exception("could not record %s %s in the journal", self._scope["method"], self._scope["path"])
 

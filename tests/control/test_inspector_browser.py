@@ -151,6 +151,22 @@ def test_requests_made_while_the_page_is_open_appear(tab: Tab, http: httpx.Clien
     expect(tab.page.locator("#journal-count")).to_have_text("(2)")
 
 
+def test_a_busy_mock_loses_no_row_between_rounds(tab: Tab, http: httpx.Client) -> None:
+    token(http)
+    expect(tab.page.locator("#journal tbody tr")).to_have_count(1)
+    for _ in range(299):  # more than the 200 newest between two rounds, while the page keeps polling
+        token(http)
+    expect(tab.page.locator("#journal tbody tr")).to_have_count(300)
+    seqs = [int(row["seq"]) for row in tab.rows()]
+    assert seqs == list(range(seqs[0], seqs[0] - 300, -1))  # newest first, none missing, none twice
+    expect(tab.page.locator("#journal-count")).to_have_text("(300)")
+    rounds = [url for url in tab.requests if "/journal?" in url]
+    assert "since=" not in rounds[0] and all("since=" in url for url in rounds[1:])  # only what is new
+    http.post(f"{DEFAULT}/reset").raise_for_status()  # the journal is emptied: so is the page
+    expect(tab.page.locator("#journal tbody tr")).to_have_count(0)
+    expect(tab.page.locator("#journal-empty")).to_be_visible()
+
+
 def test_a_click_shows_the_requests_redacted_headers_and_body(tab: Tab, http: httpx.Client) -> None:
     issued = token(http).json()["access_token"]
     classify(http, issued, ["<img src=x onerror=window.__pwned=1>"])
@@ -179,6 +195,8 @@ def test_each_row_shows_how_long_its_answer_took(tab: Tab, http: httpx.Client) -
     assert float(row["ms"]) >= 50  # the fault's delay is inside it
     tab.page.click("#journal tbody tr")
     expect(tab.page.locator("#detail-facts")).to_contain_text(f"{row['ms']} ms")
+    (entry,) = http.get(f"{DEFAULT}/journal").json()["entries"]
+    expect(tab.page.locator("#detail-facts")).to_contain_text(f"arrived{entry['arrived_at_iso']}")  # dt, then dd
 
 
 def test_a_planned_fault_counts_down(tab: Tab, http: httpx.Client) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -89,3 +90,14 @@ def test_har_time_and_timings_carry_the_duration(http: httpx.Client) -> None:
     assert {timings[name] for name in ("blocked", "dns", "connect", "ssl")} == {-1}  # not known to the mock
     # HAR: time is the sum of the timings that are not -1.
     assert entry["time"] == sum(value for value in timings.values() if value != -1)
+
+
+def test_har_started_date_time_is_when_the_request_arrived(http: httpx.Client) -> None:
+    http.post(f"{DEFAULT}/faults", json={"kind": "delay", "route": "token", "seconds": 0.3})
+    token_of(http)
+    (view,) = _journal(http)["entries"]
+    (entry,) = http.get(f"{DEFAULT}/journal.har").json()["log"]["entries"]
+    assert entry["startedDateTime"] == view["arrived_at_iso"] != view["at_iso"]
+    started = dt.datetime.fromisoformat(entry["startedDateTime"]).timestamp()
+    assert view["at"] - started >= 0.29  # at is when the answer was recorded, after the 0.3 s delay
+    assert view["at"] - view["arrived_at"] == pytest.approx(view["duration"], abs=0.05)

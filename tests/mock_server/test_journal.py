@@ -87,6 +87,7 @@ def test_an_entry_as_a_dataclass_shows_nothing_secret(app: MockApp) -> None:
             "truncated",
             "duration",
             "seq",
+            "arrived_at",
         }
     assert app.mock.journal.entries()[0].issued_token is not None  # the raw answer is still there to read
 

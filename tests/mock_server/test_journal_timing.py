@@ -87,3 +87,25 @@ def test_the_plugins_journal_shows_duration_and_seq(labelf_mock: LabelfMock, lab
     assert first.duration is not None and first.duration >= 0.03
     assert second.duration is not None and second.duration >= 0
     assert second.seq == first.seq + 1
+
+
+def test_arrived_at_is_when_the_request_arrived_and_at_when_it_was_answered(app: MockApp) -> None:
+    app.mock.faults.add(Fault("token", "delay", delay=0.05))
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        _token(http)
+    (entry,) = app.mock.journal.entries()
+    assert entry.arrived_at is not None and entry.duration is not None
+    assert entry.at - entry.arrived_at >= 0.05  # the delay lies between arrival and the recorded answer
+    assert entry.at - entry.arrived_at == pytest.approx(entry.duration, abs=0.02)
+
+
+def test_arrived_at_reads_the_mocks_clock_as_at_does(app: MockApp) -> None:
+    app.mock.clock.freeze(1_767_225_600)  # type: ignore[attr-defined]
+    app.mock.faults.add(Fault("token", "drop"))
+    with httpx.Client(transport=InProcessTransport(app), base_url="http://mock.test") as http:
+        with pytest.raises(httpx.TransportError):
+            _token(http)
+        _token(http)
+    dropped, answered = app.mock.journal.entries()
+    assert (dropped.arrived_at, dropped.at, dropped.duration) == (1_767_225_600, 1_767_225_600, None)
+    assert (answered.arrived_at, answered.at) == (1_767_225_600, 1_767_225_600)

@@ -1,5 +1,7 @@
 // The labelf-mock inspector: reads the control API (same origin) about once a second and shows one session's
-// journal, faults and clock, and the open sessions.  It writes no markup from data: every text goes in through
+// journal, faults and clock, and the open sessions.  The journal is read incrementally: each round asks only for
+// the entries after the newest one already shown (`since=<last_seq>`), so no request is missed between rounds
+// however busy the mock is; the page keeps the newest JOURNAL_KEEP of them.  It writes no markup from data: every text goes in through
 // textContent (the page's Content-Security-Policy requires Trusted Types, so assigning markup would throw).
 "use strict";
 
@@ -7,7 +9,7 @@
   const CONTROL = document.documentElement.dataset.control;
   const TOKEN_KEY = "labelf-mock-control-token";
   const POLL_MS = 1000;
-  const JOURNAL_LIMIT = 200;
+  const JOURNAL_KEEP = 1000; // rows kept: as many as the default session's journal holds
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -21,6 +23,9 @@
     timer: null,
     sessionIds: "", // the sessions the list offers
     round: 0, // bumped by every change: an answer to an older round is dropped, its loop ends
+    entries: [], // the journal rows shown, oldest first (the entries of the control API's answers)
+    lastSeq: null, // the newest seq read (the next round's since=); null: read afresh (a filter or session changed)
+    total: 0, // the entries the session's journal holds, as of the last round
   };
 
   // --- the filters live in the URL's fragment (never sent to a server), so a view can be bookmarked ---
@@ -99,46 +104,65 @@
     return duration === null || duration === undefined ? "" : (duration * 1000).toFixed(1);
   }
 
-  function renderJournal(journal) {
+  // Take one answer of `journal?since=…` into the rows kept; null when nothing shown changed.
+  function takeJournal(journal) {
+    const fresh = state.lastSeq === null || journal.last_seq < state.lastSeq;
+    const before = state.entries;
+    const held = journal.last_seq - journal.total + 1; // the journal holds seq held..last_seq: older ones were
+    // evicted or reset away, and are dropped here too
+    const kept = (fresh ? [] : before.filter((entry) => entry.seq >= held)).concat(journal.entries);
+    state.entries = kept.slice(-JOURNAL_KEEP);
+    state.lastSeq = journal.last_seq;
+    const moved = fresh || state.total !== journal.total || state.entries.length !== before.length;
+    state.total = journal.total;
+    return moved || journal.entries.length > 0 ? { fresh } : null;
+  }
+
+  function journalRow(entry) {
+    const key = entryKey(entry);
+    const row = el(
+      "tr",
+      {
+        "data-key": key,
+        "data-seq": entry.seq,
+        "data-duration": entry.duration === null ? "none" : entry.duration,
+        "data-route": entry.route || "",
+        "data-status": entry.status === null ? "none" : entry.status,
+        "aria-selected": key === state.selected ? "true" : "false",
+        tabindex: 0,
+      },
+      el("td", {}, entry.seq),
+      el("td", { title: entry.at_iso }, clockTime(entry.at_iso)),
+      el("td", {}, entry.method),
+      el("td", { class: "path" }, entry.path + (entry.query ? `?${entry.query}` : "")),
+      el("td", {}, entry.route || ""),
+      el("td", {}, statusChip(entry.status)),
+      el("td", { class: "duration", title: entry.duration === null ? "no answer" : null }, milliseconds(entry.duration)),
+      el("td", { class: "fault-tag" }, entry.fault || ""),
+    );
+    row.addEventListener("click", () => select(entry, row));
+    row.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        select(entry, row);
+      }
+    });
+    return row;
+  }
+
+  // Newest first; rows already on the page are kept (a row the user is reading is not rebuilt), new ones added
+  // on top, dropped ones removed.  A fresh read (another session: its seqs are its own) builds every row anew.
+  function renderJournal(fresh) {
     const body = $("journal").tBodies[0];
-    const rows = journal.entries
+    const existing = new Map(fresh ? [] : Array.from(body.rows, (row) => [row.dataset.key, row]));
+    const rows = state.entries
       .slice()
       .reverse()
-      .map((entry) => {
-        const key = entryKey(entry);
-        const row = el(
-          "tr",
-          {
-            "data-key": key,
-            "data-seq": entry.seq,
-            "data-duration": entry.duration === null ? "none" : entry.duration,
-            "data-route": entry.route || "",
-            "data-status": entry.status === null ? "none" : entry.status,
-            "aria-selected": key === state.selected ? "true" : "false",
-            tabindex: 0,
-          },
-          el("td", {}, entry.seq),
-          el("td", { title: entry.at_iso }, clockTime(entry.at_iso)),
-          el("td", {}, entry.method),
-          el("td", { class: "path" }, entry.path + (entry.query ? `?${entry.query}` : "")),
-          el("td", {}, entry.route || ""),
-          el("td", {}, statusChip(entry.status)),
-          el("td", { class: "duration", title: entry.duration === null ? "no answer" : null }, milliseconds(entry.duration)),
-          el("td", { class: "fault-tag" }, entry.fault || ""),
-        );
-        row.addEventListener("click", () => select(entry, row));
-        row.addEventListener("keydown", (event) => {
-          if (event.key === "Enter" || event.key === " ") {
-            event.preventDefault();
-            select(entry, row);
-          }
-        });
-        return row;
-      });
+      .map((entry) => existing.get(entryKey(entry)) || journalRow(entry));
     body.replaceChildren(...rows);
-    const shown = journal.count < journal.total ? `${journal.entries.length} of ${journal.total}` : journal.total;
-    $("journal-count").textContent = `(${shown})`;
-    $("journal-empty").hidden = journal.entries.length > 0;
+    const shown = state.entries.length;
+    $("journal-count").textContent = `(${shown < state.total ? `${shown} of ${state.total}` : state.total})`;
+    $("journal-empty").hidden = shown > 0;
   }
 
   function fact(list, name, value) {
@@ -155,6 +179,7 @@
     const facts = $("detail-facts");
     facts.replaceChildren();
     fact(facts, "time", entry.at_iso);
+    fact(facts, "arrived", entry.arrived_at_iso);
     fact(facts, "route", entry.route);
     fact(facts, "status", entry.status === null ? "no answer" : String(entry.status));
     fact(facts, "duration", entry.duration === null ? "" : `${milliseconds(entry.duration)} ms`);
@@ -237,7 +262,8 @@
 
   // --- one round: everything the page shows, then the next round ---
   function journalQuery() {
-    const params = new URLSearchParams({ limit: String(JOURNAL_LIMIT) });
+    const params = new URLSearchParams({ limit: String(JOURNAL_KEEP) });
+    if (state.lastSeq !== null) params.set("since", String(state.lastSeq));
     if (state.route) params.set("route", state.route);
     if (state.status) params.set("status", state.status);
     return params.toString();
@@ -272,7 +298,8 @@
       ]);
       if (round !== state.round) return;
       if (changed("sessions", sessions)) renderSessions(sessions);
-      if (changed("journal", journal)) renderJournal(journal);
+      const taken = takeJournal(journal);
+      if (taken) renderJournal(taken.fresh);
       if (changed("faults", faults)) renderFaults(faults);
       if (changed("clock", clock)) renderClock(clock);
       $("token-form").hidden = true;
@@ -317,6 +344,7 @@
   function restart() {
     state.notice = "";
     state.last = {};
+    state.lastSeq = null; // the journal is read afresh (the rows shown stay until the answer replaces them)
     state.round += 1;
     clearTimeout(state.timer);
     loop(state.round);
