@@ -41,6 +41,17 @@ __all__ = ["main"]
 _DOCUMENTED = ClientConfig("CLIENT_ID", "CLIENT_SECRET")
 
 
+def _port(text: str) -> int:
+    """``--port``'s value: a TCP port number, 0 to 65535 (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected a number from 0 to 65535") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: expected a number from 0 to 65535 (0 picks a free one)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labelf-mock", description="A faithful mock of the Labelf API.")
     parser.add_argument(
@@ -49,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock over HTTP(S) with uvicorn")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    serve.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to bind; 0 picks a free one (default: 8080)")
     serve.add_argument("--config", metavar="FILE", help="TOML or JSON configuration file")
     serve.add_argument(
         "--client",
@@ -271,7 +282,10 @@ def _serve(args: argparse.Namespace, app: MockApp, tls: LoopbackTLS | None) -> i
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``labelf-mock`` command."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve" and args.tls_dir and not args.tls:
+        parser.error("--tls-dir DIR is where --tls writes its files: add --tls, or leave --tls-dir out")
     if args.command in COMMANDS:
         return COMMANDS[args.command](args)
     return serve(args)

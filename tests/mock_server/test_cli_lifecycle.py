@@ -97,3 +97,25 @@ def test_a_ready_file_that_cannot_be_moved_leaves_no_temporary_file(
         cli._announce("http://127.0.0.1:1234", 1234, MockConfig(), None, str(tmp_path / "ready.json"), None)
     capsys.readouterr()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["serve", "--port", port])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert f"argument --port: invalid port {port}" in err.replace("'", "")
+    assert "0 to 65535" in err
+    assert "Traceback" not in err
+
+
+def test_tls_dir_without_tls_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "_serve", lambda *args: 0)  # never listens, if the check were missing
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["serve", "--port", "0", "--tls-dir", str(tmp_path / "certs")])
+    assert exit_info.value.code == 2
+    assert "--tls-dir DIR is where --tls writes its files: add --tls" in capsys.readouterr().err
+    assert not (tmp_path / "certs").exists()
