@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .mock_server import requests_adapter as requests_adapter
     from .remote import RemoteMock as RemoteMock
     from .remote import RemoteMockError as RemoteMockError
+    from .remote import SessionClosedError as SessionClosedError
     from .remote import connect as connect
     from .route import PlannedFault as PlannedFault
     from .route import Route as Route

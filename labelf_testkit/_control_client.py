@@ -4,6 +4,7 @@ what a refusal becomes in Python (the exception the in-process handle raises for
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,11 +12,16 @@ import httpx
 
 from .mock_server import CONTROL_PREFIX
 
-__all__ = ["ControlClient", "RemoteMockError"]
+__all__ = ["ControlClient", "RemoteMockError", "SessionClosedError"]
 
 
 class RemoteMockError(RuntimeError):
     """The remote mock could not be reached, refused the control token, or answered what the handle cannot use."""
+
+
+class SessionClosedError(RemoteMockError, ValueError):
+    """The handle's session is no longer open on the mock: closed, or expired after the mock's idle timeout.
+    (A ``ValueError`` too, what a refused control call raised before this class existed.)"""
 
 
 class ControlClient:
@@ -25,6 +31,8 @@ class ControlClient:
         self.base_url = base_url.rstrip("/")
         headers = {"authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.base_url, headers=headers, verify=verify, timeout=30.0)
+        #: ``time.monotonic()`` when the last control call was sent (each one keeps its session open).
+        self.last_call = time.monotonic()
 
     def call(
         self,
@@ -39,6 +47,7 @@ class ControlClient:
         """The JSON answer of ``method path`` under the control prefix.  A 4xx refusal raises ``error`` with the
         mock's message; with ``verdict``, a 409 (a failed verification) is returned like a 200."""
         url = f"{CONTROL_PREFIX}{path}"
+        self.last_call = time.monotonic()
         try:
             response = self._http.request(method, url, json=body, params=params)
         except httpx.TransportError as exc:
@@ -51,11 +60,21 @@ class ControlClient:
             raise RemoteMockError(
                 f"{method} {self.base_url}{url} answered {response.status_code}: {_message(response)}"
             )
+        if response.status_code == 404 and _code(response) == "unknown_session":
+            raise SessionClosedError(_message(response))
         raise error(_message(response))
 
     def close(self) -> None:
         """Close the connections."""
         self._http.close()
+
+
+def _code(response: httpx.Response) -> object:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 def _message(response: httpx.Response) -> str:

@@ -162,7 +162,8 @@ def _labelf_servers(request: pytest.FixtureRequest) -> Iterator[ServerPool]:
 @pytest.fixture(scope="session")
 def _labelf_remote(request: pytest.FixtureRequest) -> Iterator[RemoteMock | None]:
     """Scope: session. With ``--labelf-mock-url``: this worker's control session on the remote mock (one per
-    worker, reset around each test, closed at the end); else ``None``."""
+    worker, reset around each test, reopened with the same credentials if the mock closed it while the worker
+    was idle, closed at the end); else ``None``."""
     url = remote_url(request.config)
     if url is None or is_live(request.config):
         yield None
@@ -176,6 +177,14 @@ def _labelf_remote(request: pytest.FixtureRequest) -> Iterator[RemoteMock | None
         yield handle
     finally:
         handle.close()
+
+
+@pytest.fixture
+def _labelf_remote_open(_labelf_remote: RemoteMock | None) -> None:
+    """Scope: function. With ``--labelf-mock-url``: the worker's session is open before the test sends its
+    credentials (reopened, same credentials, if the mock closed it while the worker was idle)."""
+    if _labelf_remote is not None:
+        _labelf_remote.ensure_open()
 
 
 def _local_only(request: pytest.FixtureRequest, what: str) -> None:
@@ -415,7 +424,7 @@ def labelf_target(request: pytest.FixtureRequest, labelf_credentials: Credential
 
 
 @pytest.fixture
-def labelf_http(labelf_target: Target) -> Iterator[httpx.Client]:
+def labelf_http(labelf_target: Target, _labelf_remote_open: None) -> Iterator[httpx.Client]:
     """Scope: function. An ``httpx.Client`` with ``base_url`` at the target's API host; TLS verified,
     requests counted against the run's live budget."""
     with labelf_target.client(base_url=labelf_target.api_url) as client:
@@ -423,7 +432,7 @@ def labelf_http(labelf_target: Target) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def labelf_token(labelf_target: Target, labelf_credentials: Credentials) -> str:
+def labelf_token(labelf_target: Target, labelf_credentials: Credentials, _labelf_remote_open: None) -> str:
     """Scope: function. A fresh access token from the target's token endpoint (client-credentials grant)."""
     from .live import LiveBudgetExceeded
 

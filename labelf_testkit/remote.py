@@ -12,12 +12,13 @@ import contextlib
 import os
 import re
 import ssl
+import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Unpack
 
 from ._addresses import MockAddresses
-from ._control_client import ControlClient, RemoteMockError
+from ._control_client import ControlClient, RemoteMockError, SessionClosedError
 from .handle import Credentials, UnusedFaultsError
 from .mock_server import (
     CONTROL_TOKEN_ENV,
@@ -29,7 +30,7 @@ from .mock_server import (
 from .remote_faults import RemoteJwksRoute, RemoteRouteFaults, RemoteTokenFaults
 from .remote_journal import RemoteJournal, criteria
 
-__all__ = ["RemoteClock", "RemoteMock", "RemoteMockError", "RemoteModelScript", "connect"]
+__all__ = ["RemoteClock", "RemoteMock", "RemoteMockError", "RemoteModelScript", "SessionClosedError", "connect"]
 
 TextMatcherLike = str | re.Pattern[str]
 _FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
@@ -166,6 +167,9 @@ class RemoteMock(MockAddresses):
         self._credentials = Credentials(opened["client_id"], opened["client_secret"])
         #: The session's static API key (``lbl_sk_…``), accepted as a bearer credential by the session only.
         self.api_key: str = opened.get("api_key", "")
+        #: The mock's ``--session-idle-timeout``: seconds without a request or control call before it closes the
+        #: session (:meth:`reset`, :meth:`resume` and :meth:`ensure_open` reopen it).
+        self.idle_timeout: float = float(opened.get("expires_after_idle") or 600.0)
         session = self.session_id
         self.journal = RemoteJournal(control, session)
         # One handle per route name of the endpoint table, as on the local handle.
@@ -282,8 +286,29 @@ class RemoteMock(MockAddresses):
         raise RuntimeError("A remote mock cannot refuse this process's connections; use labelf_intercept locally.")
 
     def reset(self) -> None:
-        """Clean slate: wall clock, no revocations, faults, scripts, journal or lifetime override."""
-        self._control.call("POST", self._path("/reset"))
+        """Clean slate: wall clock, no revocations, faults, scripts, recordings, journal or lifetime override.  A
+        session the mock closed after its idle timeout is reopened, with the same id and credentials (a reopened
+        session is a clean slate): see :meth:`resume`."""
+        try:
+            self._control.call("POST", self._path("/reset"))
+        except SessionClosedError:
+            self.resume()
+
+    def ensure_open(self) -> bool:
+        """Make sure the session is open before requests are sent with its credentials: when more than half the
+        mock's idle timeout has passed since this handle's last control call, :meth:`resume` it (one control
+        call; none otherwise).  Whether it had to be reopened.  The plugin calls it before each test."""
+        if time.monotonic() - self._control.last_call <= self.idle_timeout / 2:
+            return False
+        return self.resume()
+
+    def resume(self) -> bool:
+        """Reopen this session if the mock closed it (idle for longer than its ``--session-idle-timeout``, or
+        closed through the control API), with the same id, credentials and API key, so tokens fetched before
+        work again; whether it had to.  A reopened session starts from a clean slate: what was planned in it
+        before is gone.  ``RemoteMockError`` if the mock restarted since (its sessions cannot be resumed)."""
+        body = {"client_secret": self._credentials.client_secret}
+        return bool(self._control.call("POST", self._path("/resume"), body, error=RemoteMockError)["resumed"])
 
     def close(self) -> None:
         """Close the session (its credentials stop working) and the connections; calling it again does nothing."""

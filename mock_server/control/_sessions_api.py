@@ -1,5 +1,5 @@
 """Control handlers for the API itself and its sessions: the index, the OpenAPI document, opening, listing,
-showing and closing sessions."""
+showing, closing and resuming sessions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ._common import answer, base_url, session_of, store_of
 from ._fields import read_body
 from ._views import session_view
 from .openapi import control_openapi
+from .sessions import OpenedSession
 
 __all__ = ["ROUTES"]
 
@@ -43,11 +44,8 @@ async def list_sessions(request: Request) -> Response:
     return answer({"open": store.open_count, "max": store.limits.max_sessions, "sessions": views})
 
 
-async def open_session(request: Request) -> Response:
-    """``POST /__labelf/sessions``: a new session; its client secret and API key are shown this once."""
-    await read_body(request, [])
+def _opened(request: Request, opened: OpenedSession, status: int, **extra: object) -> Response:
     store = store_of(request)
-    opened = store.open()
     base = base_url(request)
     view = session_view(store, opened.session, base)
     return answer(
@@ -59,9 +57,26 @@ async def open_session(request: Request) -> Response:
             "base_url": base,
             "token_url": f"{base}{TOKEN_PATH}",
             "api_url": f"{base}{API_PREFIX}",
+            **extra,
         },
-        201,
+        status,
     )
+
+
+async def open_session(request: Request) -> Response:
+    """``POST /__labelf/sessions``: a new session; its client secret and API key are shown this once."""
+    await read_body(request, [])
+    return _opened(request, store_of(request).open(), 201)
+
+
+async def resume_session(request: Request) -> Response:
+    """``POST /__labelf/sessions/{session_id}/resume``: the session again, with the same id and credentials, for
+    whoever sends its ``client_secret``: 200 when it was open (nothing changes), 201 when it had been closed or
+    had expired (reopened with a clean slate)."""
+    fields = await read_body(request, ["client_secret"])
+    secret = fields.text("client_secret")
+    opened, reopened = store_of(request).resume(request.path_params["session_id"], secret)
+    return _opened(request, opened, 201 if reopened else 200, resumed=reopened)
 
 
 async def show_session(request: Request) -> Response:
@@ -83,4 +98,5 @@ ROUTES = [
     ("/sessions", ["POST"], open_session),
     ("/sessions/{session_id}", ["GET"], show_session),
     ("/sessions/{session_id}", ["DELETE"], close_session),
+    ("/sessions/{session_id}/resume", ["POST"], resume_session),
 ]

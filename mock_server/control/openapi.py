@@ -260,6 +260,15 @@ def _session_paths() -> dict[str, Any]:
             )
         },
         "/reset": {"post": _op("Clean slate: wall clock, no faults, scripts, revocations, journal", 200, 404)},
+        "/resume": {
+            "post": _op(
+                "Reopen a closed or expired session with its id and credentials (200: it was open; 201: reopened "
+                "with a clean slate)",
+                201,
+                429,
+                body=_obj({"client_secret": {"type": "string"}}, ("client_secret",)),
+            )
+        },
     }
 
 

@@ -20,8 +20,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -46,6 +48,7 @@ _log = logging.getLogger("labelf_testkit.mock_server.control")
 _BASIC = "client_secret_basic"
 #: The id of the session every request without a session's credentials belongs to.
 DEFAULT_SESSION = "default"
+_SESSION_ID = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -195,27 +198,75 @@ class SessionStore:
         """A new session with fresh credentials; 429 when ``max_sessions`` are open."""
         self.expire_idle()
         with self._lock:
-            if len(self._sessions) >= self.limits.max_sessions:
-                raise ControlError(
-                    429,
-                    "too_many_sessions",
-                    f"{len(self._sessions)} sessions are open, the most this mock allows (--max-sessions "
-                    f"{self.limits.max_sessions}). Close one (DELETE /__labelf/sessions/ID) or wait for idle ones "
-                    f"to expire ({self.limits.idle_timeout:g} s).",
-                )
-            session_id = secrets.token_hex(8)
-            client_id = f"session-{session_id}"
-            secret = secrets.token_urlsafe(24)
-            api_key = f"lbl_sk_{secrets.token_urlsafe(24)}"
-            session = Session(session_id, self._build_app(client_id, secret, api_key), (client_id,), time.time())
-            session.last_used = self._now()
-            self._sessions[session_id] = session
-            self._by_client[client_id] = session
-            self._by_key[_api_key_digest(api_key)] = session
-            self._by_header[_basic(client_id, secret)] = session
-            self._rebuild_router()
+            opened = self._create(secrets.token_hex(8))
             count = len(self._sessions)
-        _log.info("control: session %s opened (%d open)", session_id, count)
+        _log.info("control: session %s opened (%d open)", opened.session.id, count)
+        return opened
+
+    def resume(self, session_id: str, client_secret: str) -> tuple[OpenedSession, bool]:
+        """The session ``session_id``, reopened with its own credentials (and a clean slate) if it was closed or
+        expired, for whoever proves it is theirs with its ``client_secret``; whether it had to be reopened.
+
+        A session's secret and API key are keyed hashes of its id under the store's key, so the store checks
+        the secret (in constant time) and rebuilds the credentials without remembering closed sessions.  A
+        mock that restarted has another key: its earlier sessions cannot be resumed (403)."""
+        if session_id == DEFAULT_SESSION or not _SESSION_ID.fullmatch(session_id):
+            raise ControlError(
+                400,
+                "invalid_field",
+                f"{session_id!r} is not an opened session's id (16 hex digits, as POST /__labelf/sessions "
+                "answers); the default session is never closed.",
+                "session_id",
+            )
+        if not hmac.compare_digest(self._derive("secret", session_id).encode(), client_secret.encode()):
+            raise ControlError(
+                403,
+                "wrong_secret",
+                f"client_secret is not session {session_id!r}'s secret, or this mock restarted since that session "
+                "was opened (each start has a new key, so earlier sessions cannot be resumed): open a new session "
+                "with POST /__labelf/sessions.",
+                "client_secret",
+            )
+        self.expire_idle()
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is not None:
+                session.last_used = self._now()
+                return self._opened(session), False
+            opened = self._create(session_id)
+            count = len(self._sessions)
+        _log.info("control: session %s resumed (%d open)", session_id, count)
+        return opened, True
+
+    def _derive(self, label: str, session_id: str) -> str:
+        # A session's credentials are keyed hashes of its id (RFC 2104): unguessable without the store's key,
+        # and rebuilt on resume without storing them.
+        digest = hmac.new(self._key, f"labelf-session {label}:{session_id}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode()
+
+    def _opened(self, session: Session) -> OpenedSession:
+        secret, api_key = self._derive("secret", session.id), f"lbl_sk_{self._derive('api', session.id)}"
+        return OpenedSession(session, session.client_ids[0], secret, api_key)
+
+    def _create(self, session_id: str) -> OpenedSession:
+        # With the lock held.
+        if len(self._sessions) >= self.limits.max_sessions:
+            raise ControlError(
+                429,
+                "too_many_sessions",
+                f"{len(self._sessions)} sessions are open, the most this mock allows (--max-sessions "
+                f"{self.limits.max_sessions}). Close one (DELETE /__labelf/sessions/ID) or wait for idle ones "
+                f"to expire ({self.limits.idle_timeout:g} s).",
+            )
+        client_id = f"session-{session_id}"
+        secret, api_key = self._derive("secret", session_id), f"lbl_sk_{self._derive('api', session_id)}"
+        session = Session(session_id, self._build_app(client_id, secret, api_key), (client_id,), time.time())
+        session.last_used = self._now()
+        self._sessions[session_id] = session
+        self._by_client[client_id] = session
+        self._by_key[_api_key_digest(api_key)] = session
+        self._by_header[_basic(client_id, secret)] = session
+        self._rebuild_router()
         return OpenedSession(session, client_id, secret, api_key)
 
     def _build_app(self, client_id: str, secret: str, api_key: str) -> MockApp:

@@ -65,6 +65,16 @@ def test_the_shell_examples_show_what_they_say(served_mock: ServedMock, tmp_path
         timeout=60,
         check=True,
     )
+    resume = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", examples()["sessions_resume.sh"]],
+        cwd=tmp_path,
+        env=_env(served_mock),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert resume.stdout.splitlines() == ["401", "201", "200", "client_secret"]
     assert (
         "Closest requests received:\n  - POST /v2/models/2/inference -> 200 — differs: model_id: model ['2']"
         in verify.stdout
@@ -93,6 +103,22 @@ def test_the_connect_example_prints_the_scripted_answer(served_mock: ServedMock,
         check=False,
     )
     assert (result.returncode, result.stdout) == (0, "{'label': 'positive', 'score': 0.97}\n"), result.stderr
+
+
+def test_the_resume_example_reopens_the_session(served_mock: ServedMock, tmp_path: Path) -> None:
+    write_examples(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "remote_resume.py"],
+        cwd=tmp_path,
+        env=_env(served_mock),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    timeout, closed = result.stdout.splitlines()
+    assert timeout == "600.0" and closed.startswith("No open session '") and "expired after 600 s idle" in closed
 
 
 def _remote_ready() -> dict[str, str]:

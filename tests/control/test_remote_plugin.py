@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import cast
 
 import pytest
 
 from labelf_testkit.mock_server import MockApp, SocketServer, create_app
 from labelf_testkit.mock_server.control import ControlAccess, ControlledApp
+from tests.conftest import start_served_mock
 
 pytestmark = pytest.mark.slow
 _TOKEN = "plugin-control-token-0123456789"
@@ -68,3 +70,107 @@ def test_a_wrong_control_token_is_an_error_naming_the_mock(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--labelf-mock-url", url)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*RemoteMockError: The mock at {url} refused control*"])
+
+
+_IDLE_RUN = """
+import time
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def early_token(labelf_target, labelf_credentials):  # taken once, as a user's session fixture would
+    with labelf_target.client() as http:
+        grant = {"grant_type": "client_credentials"}
+        return http.post(labelf_target.token_url, data=grant, auth=labelf_credentials.auth).json()["access_token"]
+
+
+def classify(http, token):
+    return http.post("/v2/models/1/inference", json={"texts": ["a"]}, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_1_plans_a_fault(labelf_mock, labelf_http, early_token):
+    labelf_mock.inference.fail(status=503, times=None)
+    assert classify(labelf_http, early_token).status_code == 503
+
+
+def test_2_idles_past_the_timeout():
+    time.sleep(3.5)
+
+
+def test_3_token_and_http_only(labelf_http, labelf_token):
+    assert classify(labelf_http, labelf_token).status_code == 200
+
+
+def test_4_idles_past_the_timeout():
+    time.sleep(3.5)
+
+
+def test_5_the_handle_and_the_early_token(labelf_mock, labelf_http, early_token):
+    assert classify(labelf_http, early_token).status_code == 200
+    labelf_mock.inference.assert_called(times=1)
+"""
+
+
+def test_a_worker_idle_past_the_mocks_timeout_carries_on(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    served = start_served_mock(tmp_path, "--session-idle-timeout", "1.5")
+    try:
+        pytester.makepyfile(_IDLE_RUN)
+        args = ("-p", "no:cacheprovider", "-p", "no:randomly", "--labelf-mock-url", served.base_url)
+        result = pytester.runpytest_subprocess(*args)
+        result.assert_outcomes(passed=5)
+    finally:
+        assert served.stop() == 0
+    log = served.output()
+    assert log.count("expired") >= 1 and log.count("resumed") == 2, log  # it did expire, twice reopened
+
+
+_TWO_WORKERS = """
+import os
+import pathlib
+import time
+
+BARRIER = pathlib.Path({barrier!r})
+
+
+def wait_for(count):
+    deadline = time.monotonic() + 60
+    while len(list(BARRIER.iterdir())) < count:
+        assert time.monotonic() < deadline, "the other worker never arrived"
+        time.sleep(0.05)
+
+
+def test_each_worker_sees_only_its_own(labelf_mock, labelf_http, labelf_token, labelf_credentials):
+    me = os.environ["PYTEST_XDIST_WORKER"]
+    if me == "gw0":
+        labelf_mock.inference.fail(status=503, times=None)
+        expected = 503
+    else:
+        labelf_mock.inference.rate_limit(times=None)
+        expected = 429
+    (BARRIER / me).touch()
+    wait_for(2)  # both workers have planned their fault before either calls
+    headers = {{"Authorization": f"Bearer {{labelf_token}}"}}
+    texts = {{"texts": [me]}}
+    statuses = [labelf_http.post("/v2/models/1/inference", json=texts, headers=headers).status_code for _ in range(4)]
+    (BARRIER / f"{{me}}.done").touch()
+    wait_for(4)  # both workers have called before either checks
+    assert statuses == [expected] * 4
+    labelf_mock.inference.assert_called(times=4, match_json=texts)
+    assert [entry.json() for entry in labelf_mock.inference.calls] == [texts] * 4  # none of the other's
+    assert [entry.client_id for entry in labelf_mock.journal.token_requests] == [labelf_credentials.client_id]
+"""
+
+
+def test_two_xdist_workers_never_see_each_others_faults_or_calls(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    served = start_served_mock(tmp_path)
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    try:
+        pytester.makepyfile(_TWO_WORKERS.format(barrier=str(barrier)))
+        args = ("-p", "no:cacheprovider", "-n", "2", "--dist", "each", "--labelf-mock-url", served.base_url)
+        result = pytester.runpytest_subprocess(*args)
+        result.assert_outcomes(passed=2)
+    finally:
+        assert served.stop() == 0
+    assert sorted(p.name for p in barrier.iterdir()) == ["gw0", "gw0.done", "gw1", "gw1.done"]
