@@ -109,8 +109,11 @@ async def count_calls(request: Request) -> Response:
     fields = await read_body(request, ["route", *MATCH_FIELDS])
     route = _route_of(fields, required=True)
     assert route is not None  # noqa: S101 - required
-    found = calls(session_of(request).state.journal.entries(), route, fields.match())
-    return answer({"route": route, "count": len(found), "calls": [entry_view(e, -1) for e in found]})
+    entries = session_of(request).state.journal.entries()
+    position = {id(entry): index for index, entry in enumerate(entries)}
+    found = calls(entries, route, fields.match())
+    views = [entry_view(entry, position[id(entry)]) for entry in found]
+    return answer({"route": route, "count": len(found), "calls": views})
 
 
 def _verdict_answer(verdict: Verdict) -> Response:

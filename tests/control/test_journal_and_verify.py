@@ -109,6 +109,9 @@ def test_call_counts(http: httpx.Client) -> None:
     classify(http, token, ["b"], model=2)
     counted = http.post(f"{DEFAULT}/calls", json={"route": "inference", "model_id": 2}).json()
     assert (counted["count"], [c["path"] for c in counted["calls"]]) == (1, ["/v2/models/2/inference"])
+    journal = http.get(f"{DEFAULT}/journal").json()["entries"]
+    # each call is a journal entry, `index` included (its position in the journal, as GET journal shows it)
+    assert counted["calls"] == [entry for entry in journal if entry["path"] == "/v2/models/2/inference"]
 
 
 def test_verify_called_passes_and_fails_with_near_misses(http: httpx.Client) -> None:
