@@ -19,7 +19,7 @@ from typing import Any, Unpack
 
 from .journal_view import JournalView, listing, undecided_note
 from .mock_server import Fault, FaultKind, JournalEntry, MatchArgs, RequestMatch
-from .mock_server.internal import MockState, check_route, describe_unused
+from .mock_server.internal import MockState, check_route, describe_unused, retry_after_header
 
 __all__ = ["JwksRoute", "PlannedFault", "Route", "RouteFaults", "TokenFaults", "TokenRoute", "describe_unused"]
 
@@ -143,10 +143,11 @@ class Route:
         """Answer 429 with ``Retry-After`` (Labelf documents: "Back off and retry using the Retry-After header").
 
         :param times: how many calls to spoil (``None``: every matching call).
-        :param retry_after: the ``Retry-After`` value, seconds or an HTTP date.
+        :param retry_after: the ``Retry-After`` value: whole seconds (0 or more) or an HTTP date; else a
+            ``ValueError``.
         :param match: content criteria, as for :meth:`fail`.
         """
-        return self.fail(times, status=429, headers={"Retry-After": str(retry_after)}, **match)
+        return self.fail(times, status=429, headers={"Retry-After": retry_after_header(retry_after)}, **match)
 
     def delay(self, seconds: float, *, times: int | None = 1, **match: Unpack[MatchArgs]) -> PlannedFault:
         """Wait ``seconds`` (real time) before answering normally.

@@ -11,14 +11,33 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
 from .endpoints import check_route, on_route
 from .matching import RequestFacts, RequestMatch
 
-__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan"]
+__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan", "retry_after_header"]
 
 FaultKind = Literal["status", "malformed_json", "empty_body", "drop", "delay"]
+
+
+def retry_after_header(value: object) -> str:
+    """``value`` as a ``Retry-After`` header: whole seconds, 0 or more, or an HTTP date (RFC 9110 §10.2.3,
+    ``Retry-After = HTTP-date / delay-seconds``, ``delay-seconds = 1*DIGIT``); else a ``ValueError`` saying so."""
+    text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if text.isascii() and text.isdigit():
+        return text
+    try:
+        if not (text.isascii() and text.isprintable()):  # header text: no line breaks or control characters
+            raise ValueError(text)
+        parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(
+            f"retry_after takes whole seconds (0 or more) or an HTTP date such as 'Wed, 21 Oct 2015 07:28:00 GMT' "
+            f"(RFC 9110 section 10.2.3), got {value!r}."
+        ) from None
+    return text
 
 
 @dataclass

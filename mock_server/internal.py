@@ -9,7 +9,7 @@ contracts and tests/test_architecture.py).
 from __future__ import annotations
 
 from .endpoints import ENDPOINTS, Endpoint, check_route, endpoint_for, fault_routes_of, on_route
-from .faults import FaultPlan
+from .faults import FaultPlan, retry_after_header
 from .journal import CAPTURE_LIMIT, EntryFields, Journal
 from .matching import RequestFacts
 from .scripts import Scripts
@@ -31,4 +31,5 @@ __all__ = [
     "endpoint_for",
     "fault_routes_of",
     "on_route",
+    "retry_after_header",
 ]

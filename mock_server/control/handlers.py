@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..clock import ManualClock
-from ..faults import Fault
+from ..faults import Fault, retry_after_header
 from ..redaction import fingerprint
 from ..scripts import ModelStatus, ScriptError, TextMatcher
 from ._common import answer, session_of
 from ._errors import ControlError, bad_field
-from ._fields import MATCH_FIELDS, Fields, header_safe, read_body
+from ._fields import MATCH_FIELDS, Fields, read_body
 from ._views import clock_view, fault_view, model_views, script_view
 
 __all__ = ["FAULT_KINDS", "MODEL_ACTIONS", "ROUTES"]
@@ -55,11 +55,11 @@ def _fault(fields: Fields, kind: str) -> Fault:
     if kind == "drop":
         return Fault(route, "drop", times=times)
     if kind == "rate_limit":
-        retry_after = fields.data.get("retry_after", 1)
-        if isinstance(retry_after, bool) or not isinstance(retry_after, int | str) or str(retry_after).strip() == "":
-            raise bad_field("retry_after", "retry_after takes seconds as an integer, or an HTTP date as a string.")
-        header_safe("retry_after", str(retry_after))
-        return Fault(route, "status", 429, headers={"Retry-After": str(retry_after)}, times=times)
+        try:
+            retry_after = retry_after_header(fields.data.get("retry_after", 1))
+        except ValueError as exc:
+            raise bad_field("retry_after", str(exc)) from None
+        return Fault(route, "status", 429, headers={"Retry-After": retry_after}, times=times)
     default_status = 500 if kind == "fail" else 200
     status = fields.integer("status", default_status, minimum=100, maximum=599)
     assert status is not None  # noqa: S101 - a default is given

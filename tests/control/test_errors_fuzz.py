@@ -228,6 +228,8 @@ def test_numbers_in_queries_are_checked_not_crashed_on(
         ({"kind": "fail", "route": "token", "headers": {"Bad Name": "x"}}, "headers"),
         ({"kind": "fail", "route": "token", "headers": {"X-A": "☃"}}, "headers"),
         ({"kind": "rate_limit", "route": "token", "retry_after": "1\n2"}, "retry_after"),
+        ({"kind": "rate_limit", "route": "token", "retry_after": -3}, "retry_after"),
+        ({"kind": "rate_limit", "route": "token", "retry_after": "soon"}, "retry_after"),
         ({"kind": "delay", "route": "token", "seconds": 10**400}, "seconds"),
     ],
 )
