@@ -45,7 +45,8 @@ async def read_body(request: Request, allowed: Iterable[str]) -> Fields:
 
 def query_fields(request: Request, allowed: Iterable[str], json_fields: Iterable[str] = MATCH_FIELDS) -> Fields:
     """The query parameters as fields; those in ``json_fields`` are parsed as JSON text (a bare word that is
-    not JSON is taken as a string, so ``model_id=2`` and ``model_id="2"`` both work)."""
+    not JSON is taken as a string, so ``model_id=2`` and ``model_id="2"`` both work; broken JSON, text that
+    starts as an object, array or string and does not parse, is a 400 naming the parameter)."""
     data: dict[str, object] = {}
     decoded = set(json_fields)
     for name, value in request.query_params.multi_items():
@@ -54,7 +55,9 @@ def query_fields(request: Request, allowed: Iterable[str], json_fields: Iterable
         if name in decoded:
             try:
                 data[name] = json.loads(value)
-            except (ValueError, RecursionError):
+            except (ValueError, RecursionError) as exc:
+                if value.lstrip()[:1] in ("{", "[", '"'):
+                    raise bad_field(name, f"{name} is not JSON text ({exc}), got {value!r}.") from None
                 data[name] = value
         else:
             data[name] = value

@@ -251,3 +251,23 @@ def test_a_refusal_names_its_field_in_the_message(path: str, body: dict[str, Any
         refusal = http.post(f"{DEFAULT}{path}", json=body).json()
     assert refusal["field"] == field
     assert field in refusal["message"], refusal
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"match_json": '{"texts":'}, "match_json"),
+        ({"match_json_exact": '["a", '}, "match_json_exact"),
+        ({"match_json": '"unterminated'}, "match_json"),
+    ],
+)
+def test_broken_json_in_a_journal_query_is_refused_not_matched_as_text(
+    http: httpx.Client, query: dict[str, str], field: str
+) -> None:
+    response = http.get(f"{DEFAULT}/journal", params=query)
+    assert (response.status_code, response.json()["field"]) == (400, field), response.text
+    assert "is not JSON text" in response.json()["message"]
+
+
+def test_a_bare_word_in_a_journal_query_is_still_a_string(http: httpx.Client) -> None:
+    assert http.get(f"{DEFAULT}/journal", params={"model_id": "abc"}).status_code == 200
