@@ -114,9 +114,10 @@ class ControlAccess:
         elif origin == "null":
             cross_site = True
         if cross_site:
+            sent = f"Origin {origin}" if origin is not None else "Sec-Fetch-Site: cross-site"
             raise ControlError(
                 403,
                 "control_cross_site",
-                "The control API refuses requests made by a web page of another origin (Origin "
-                f"{origin or '?'}); call it from a script, curl, or a page the mock itself serves.",
+                f"The control API refuses requests made by a web page of another origin ({sent}; this mock is "
+                f"{host or 'unnamed'}); call it from a script, curl, or a page the mock itself serves.",
             )

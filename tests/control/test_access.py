@@ -4,6 +4,7 @@ through Labelf's host names (interception included), never cross-site from a bro
 from __future__ import annotations
 
 import asyncio
+import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,12 +81,20 @@ def test_a_rebound_host_name_is_refused_without_a_token(controlled: ControlledAp
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [{"origin": "http://evil.example"}, {"origin": "null"}, {"sec-fetch-site": "cross-site"}],
+    ("headers", "named"),
+    [
+        ({"origin": "http://evil.example"}, "Origin http://evil.example"),
+        ({"origin": "null"}, "Origin null"),
+        ({"sec-fetch-site": "cross-site"}, "Sec-Fetch-Site: cross-site"),
+    ],
 )
-def test_browser_requests_from_other_origins_are_refused(controlled: ControlledApp, headers: dict[str, str]) -> None:
+def test_browser_requests_from_other_origins_are_refused(
+    controlled: ControlledApp, headers: dict[str, str], named: str
+) -> None:
     status, body = call(controlled, "/__labelf", ("127.0.0.1", 5), {"host": "127.0.0.1:8080", **headers})
     assert status == 403 and b"control_cross_site" in body
+    # the refusal says what was sent and what the mock is, so the reader sees why the origins differ
+    assert f"({named}; this mock is 127.0.0.1:8080)" in json.loads(body)["message"]
 
 
 def test_a_same_origin_page_is_allowed(controlled: ControlledApp) -> None:
