@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 import subprocess
@@ -19,7 +18,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,9 +25,8 @@ HERE = Path(__file__).resolve().parent
 def bench_throughput(seconds: float, rounds: int) -> dict[str, float]:
     """Median req/s of each server in each round, and the median of the rounds' ratios to the plain mock."""
     sys.path.insert(0, str(HERE))
-    from run import BASIC, _free_port, _load, _server  # bench/run.py, beside this file
+    from run import BASIC, _free_port, _server, in_turns, ratios  # bench/run.py, beside this file
 
-    use_wrk = False  # one load generator for every server of this comparison
     python = [sys.executable, str(HERE / "serve.py")]
     plain_port, controlled_port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory() as folder:
@@ -40,73 +37,23 @@ def bench_throughput(seconds: float, rounds: int) -> dict[str, float]:
                 [*python, "controlled", str(controlled_port), "auto", "100", str(basic_file)], controlled_port, cwd=HERE
             ),
         ):
-            session_basic = basic_file.read_text()
-            runs: dict[str, list[float]] = {"plain": [], "control_default": [], "control_session": []}
-            for port, basic in ((plain_port, BASIC), (controlled_port, BASIC), (controlled_port, session_basic)):
-                _load(port, "/oauth2/token", 1, use_wrk, basic)  # warm-up
             loads = {
-                "plain": (plain_port, BASIC),
-                "control_default": (controlled_port, BASIC),
-                "control_session": (controlled_port, session_basic),
+                "plain": (plain_port, "/oauth2/token", BASIC),
+                "control_default": (controlled_port, "/oauth2/token", BASIC),
+                "control_session": (controlled_port, "/oauth2/token", basic_file.read_text()),
             }
-            names = list(loads)
-            for round_ in range(rounds):  # each round in another order, so no case is always first or last
-                for name in names[round_ % 3 :] + names[: round_ % 3]:
-                    port, basic = loads[name]
-                    runs[name].append(_load(port, "/oauth2/token", seconds, use_wrk, basic)["rps"])
+            runs = in_turns(loads, seconds, rounds)  # the built-in load generator for every server
     out = {f"{name}_rps": statistics.median(values) for name, values in runs.items()}
     for name in ("control_default", "control_session"):
-        out[f"{name}_ratio"] = statistics.median(c / p for c, p in zip(runs[name], runs["plain"], strict=True))
+        out[f"{name}_ratio"] = statistics.median(ratios(runs, name, "plain"))
     out["rounds"] = rounds
     return out
-
-
-def _scope(basic: str) -> tuple[dict[str, Any], list[tuple[bytes, bytes]]]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/oauth2/token",
-        "raw_path": b"/oauth2/token",
-        "query_string": b"",
-        "root_path": "",
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 8080),
-    }
-    headers = [
-        (b"host", b"127.0.0.1:8080"),
-        (b"authorization", basic.encode()),
-        (b"content-type", b"application/x-www-form-urlencoded"),
-        (b"content-length", b"29"),
-    ]
-    return scope, headers
-
-
-async def _app_time(app: Any, basic: str, requests: int) -> float:
-    scope, headers = _scope(basic)
-    statuses: list[int] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"grant_type=client_credentials", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
-    began = time.perf_counter()
-    for _ in range(requests):
-        await app({**scope, "headers": list(headers)}, receive, send)
-    elapsed = time.perf_counter() - began
-    assert set(statuses) == {200}, set(statuses)
-    return elapsed / requests * 1e6
 
 
 def bench_app_time(requests: int, rounds: int) -> dict[str, float]:
     """Best of ``rounds`` interleaved runs: µs of app time per token request."""
     sys.path.insert(0, str(HERE))
-    from run import BASIC
+    from run import BASIC, best_app_time
     from serve import controlled
 
     from labelf_testkit.mock_server import create_app
@@ -120,11 +67,7 @@ def bench_app_time(requests: int, rounds: int) -> dict[str, float]:
         "control_default": (controlled_app, BASIC),
         "control_session": (controlled_app, session_basic),
     }
-    best = dict.fromkeys(cases, float("inf"))
-    for _ in range(rounds):
-        for name, (app, basic) in cases.items():
-            best[name] = min(best[name], asyncio.run(_app_time(app, basic, requests)))
-    return best
+    return best_app_time(cases, requests, rounds)
 
 
 def bench_control_latency(calls: int) -> dict[str, float]:

@@ -149,6 +149,31 @@ def _load(port: int, path: str, seconds: float, use_wrk: bool, basic: str = BASI
     return asyncio.run(_asyncio_load("127.0.0.1", port, path, seconds, 16, basic))
 
 
+def in_turns(
+    loads: dict[str, tuple[int, str, str]], seconds: float, rounds: int, warm_up: float = 1, use_wrk: bool = False
+) -> dict[str, list[float]]:
+    """req/s of each load (port, path, Authorization) in each of ``rounds`` rounds, the loads taken in turns.
+
+    Each load is warmed up for ``warm_up`` seconds first; each round starts one load later than the one before,
+    so no load is always first or last and all of them see the same machine.  One load generator for all.
+    """
+    for port, path, basic in loads.values():
+        _load(port, path, warm_up, use_wrk, basic)
+    runs: dict[str, list[float]] = {name: [] for name in loads}
+    names = list(loads)
+    for round_ in range(rounds):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            port, path, basic = loads[name]
+            runs[name].append(_load(port, path, seconds, use_wrk, basic)["rps"])
+    return runs
+
+
+def ratios(runs: dict[str, list[float]], name: str, baseline: str) -> list[float]:
+    """Each round's ratio of ``name`` to ``baseline`` (both measured in that round)."""
+    return [value / base for value, base in zip(runs[name], runs[baseline], strict=True)]
+
+
 def _node_mock(node_dir: Path) -> list[str] | None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         return None
@@ -208,17 +233,15 @@ def bench_versus_npm(seconds: int, rounds: int) -> dict[str, float]:
     mock_port, npm_port = _free_port(), _free_port()
     mock = [sys.executable, str(HERE / "serve.py"), "mock", str(mock_port), _parsers()[0]]
     with _server(mock, mock_port, cwd=HERE), _server([*node, str(npm_port)], npm_port):
-        targets = ((mock_port, "/oauth2/token"), (npm_port, "/token"))
-        for port, path in targets:
-            _load(port, path, 3, use_wrk)
-        rounds_rps = [[_load(port, path, seconds, use_wrk)["rps"] for port, path in targets] for _ in range(rounds)]
-    ratios = [mock_rps / npm_rps for mock_rps, npm_rps in rounds_rps]
+        loads = {"mock": (mock_port, "/oauth2/token", BASIC), "npm": (npm_port, "/token", BASIC)}
+        runs = in_turns(loads, seconds, rounds, warm_up=3, use_wrk=use_wrk)
+    each = ratios(runs, "mock", "npm")
     return {
-        "ratio": statistics.median(ratios),
-        "low": min(ratios),
-        "high": max(ratios),
-        "mock_rps": statistics.median(r[0] for r in rounds_rps),
-        "npm_rps": statistics.median(r[1] for r in rounds_rps),
+        "ratio": statistics.median(each),
+        "low": min(each),
+        "high": max(each),
+        "mock_rps": statistics.median(runs["mock"]),
+        "npm_rps": statistics.median(runs["npm"]),
         "rounds": float(rounds),
     }
 
@@ -238,15 +261,18 @@ _TOKEN_SCOPE = {
     "client": ("127.0.0.1", 1),
     "server": ("127.0.0.1", 8080),
 }
-_TOKEN_HEADERS = [
-    (b"host", b"127.0.0.1:8080"),
-    (b"authorization", BASIC.encode()),
-    (b"content-type", b"application/x-www-form-urlencoded"),
-    (b"content-length", str(len(BODY)).encode()),
-]
 
 
-async def _app_time(app: object, requests: int) -> float:
+def _token_headers(basic: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"host", b"127.0.0.1:8080"),
+        (b"authorization", basic.encode()),
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", str(len(BODY)).encode()),
+    ]
+
+
+async def _app_time(app: object, requests: int, basic: str = BASIC) -> float:
     """Microseconds of app time per token request, driving the ASGI app directly."""
 
     async def receive() -> dict[str, object]:
@@ -258,28 +284,35 @@ async def _app_time(app: object, requests: int) -> float:
         if message["type"] == "http.response.start":
             statuses.append(int(message["status"]))  # type: ignore[call-overload]
 
+    headers = _token_headers(basic)
     began = time.perf_counter()
     for _ in range(requests):
-        await app({**_TOKEN_SCOPE, "headers": list(_TOKEN_HEADERS)}, receive, send)  # type: ignore[operator]
+        await app({**_TOKEN_SCOPE, "headers": list(headers)}, receive, send)  # type: ignore[operator]
     elapsed = time.perf_counter() - began
     assert set(statuses) == {200}, set(statuses)
     return elapsed / requests * 1e6
 
 
+def best_app_time(cases: dict[str, tuple[object, str]], requests: int, rounds: int) -> dict[str, float]:
+    """µs per token request of each app (with its Authorization): the best of ``rounds`` interleaved runs, so a
+    noisy neighbour hurts all of them alike."""
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(rounds):
+        for name, (app, basic) in cases.items():
+            best[name] = min(best[name], asyncio.run(_app_time(app, requests, basic)))
+    return best
+
+
 def bench_app_time(requests: int, rounds: int) -> dict[str, float]:
-    """Best of ``rounds`` interleaved runs for each app, so a noisy neighbour hurts all of them alike."""
+    """The mock beside a bare ASGI app and a Starlette constant route."""
     sys.path.insert(0, str(HERE))
     from bare_app import app as bare
     from bare_app import starlette_app
 
     from labelf_testkit.mock_server import create_app
 
-    apps = {"bare": bare, "starlette": starlette_app, "mock": create_app()}
-    best = dict.fromkeys(apps, float("inf"))
-    for _ in range(rounds):
-        for name, app in apps.items():
-            best[name] = min(best[name], asyncio.run(_app_time(app, requests)))
-    return best
+    cases = {"bare": (bare, BASIC), "starlette": (starlette_app, BASIC), "mock": (create_app(), BASIC)}
+    return best_app_time(cases, requests, rounds)
 
 
 # --- plugin overhead -----------------------------------------------------------------------------------
