@@ -19,7 +19,8 @@ import requests.adapters
 from labelf_testkit.contract_tests.plugin import NOT_RUN
 from labelf_testkit.handle import Credentials
 from labelf_testkit.live import LiveBudgetExceeded, LiveGuard, LiveTargetStopped, RequestBudget, trust
-from labelf_testkit.mock_server import REVOKE_PATH, TOKEN_PATH, ClientConfig, MockApp, MockConfig, create_app
+from labelf_testkit.mock_server import ClientConfig, MockApp, MockConfig, create_app
+from labelf_testkit.mock_server.endpoints import REVOKE_PATH, TOKEN_PATH
 
 __all__ = ["ENCODING_CLIENT", "GRANT", "ContractTarget", "basic", "contract_app", "contract_config", "load_app"]
 

@@ -29,7 +29,8 @@ from labelf_testkit.contract_tests.service import ContractTarget, basic
 from labelf_testkit.contract_tests.verify import CheckResults, describe, error_code
 from labelf_testkit.handle import Credentials
 from labelf_testkit.live import RequestBudget
-from labelf_testkit.mock_server import host_of, openapi_document
+from labelf_testkit.mock_server.endpoints import host_of
+from labelf_testkit.mock_server.openapi import openapi_document
 
 pytestmark = pytest.mark.contract_token
 checks = pytest.mark.labelf_checks

@@ -31,17 +31,17 @@ if TYPE_CHECKING:
     from .interception import UnroutableRequestError as UnroutableRequestError
     from .interception import intercept as intercept
     from .journal_view import JournalView as JournalView
-    from .mock_server import LABELF_HOSTS as LABELF_HOSTS
     from .mock_server import AsyncInProcessTransport as AsyncInProcessTransport
-    from .mock_server import DroppedConnection as DroppedConnection
-    from .mock_server import Fault as Fault
     from .mock_server import InProcessTransport as InProcessTransport
     from .mock_server import JournalEntry as JournalEntry
     from .mock_server import MockConfig as MockConfig
-    from .mock_server import ScriptError as ScriptError
     from .mock_server import SocketServer as SocketServer
     from .mock_server import create_app as create_app
     from .mock_server import requests_adapter as requests_adapter
+    from .mock_server.internal import LABELF_HOSTS as LABELF_HOSTS
+    from .mock_server.internal import DroppedConnection as DroppedConnection
+    from .mock_server.internal import Fault as Fault
+    from .mock_server.internal import ScriptError as ScriptError
     from .remote import RemoteMock as RemoteMock
     from .remote import RemoteMockError as RemoteMockError
     from .remote import SessionClosedError as SessionClosedError

@@ -3,7 +3,7 @@ or remote (:class:`~labelf_testkit.RemoteMock`)."""
 
 from __future__ import annotations
 
-from .mock_server import API_PREFIX, REVOKE_PATH, TOKEN_PATH
+from .mock_server.internal import API_PREFIX, REVOKE_PATH, TOKEN_PATH
 
 __all__ = ["MockAddresses"]
 

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._routing import Route, UnroutableRequestError, current, is_localhost_name
-from .mock_server import normalize_host
+from .mock_server.internal import normalize_host
 
 __all__ = ["ImportWatcher", "client_patches", "patches_for"]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from .mock_server import CONTROL_PREFIX
+from .mock_server.internal import CONTROL_PREFIX
 
 __all__ = ["ControlClient", "RemoteMockError", "SessionClosedError"]
 

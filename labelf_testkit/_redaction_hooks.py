@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .mock_server import Redactor
+    from .mock_server.internal import Redactor
 
 __all__ = ["REDACTOR", "active_redactor", "redact_mock", "redact_report", "redactor", "register"]
 
@@ -152,7 +152,7 @@ def redactor(config: pytest.Config) -> Redactor:
     every token issued or received.  Until something is registered, pytest's output is left untouched."""
     redact = config.stash.get(REDACTOR, None)
     if redact is None:
-        from .mock_server import Redactor
+        from .mock_server.internal import Redactor
 
         redact = config.stash[REDACTOR] = Redactor()
     return redact

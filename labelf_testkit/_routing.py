@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .mock_server import LOOPBACK_HOSTS, normalize_host
+from .mock_server.internal import LOOPBACK_HOSTS, normalize_host
 from .servers import MockServers
 
 __all__ = [

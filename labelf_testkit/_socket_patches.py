@@ -29,7 +29,7 @@ from ._routing import (
     is_localhost_name,
     loopback_answers,
 )
-from .mock_server import normalize_host
+from .mock_server.internal import normalize_host
 
 __all__ = ["socket_patches"]
 

@@ -17,7 +17,7 @@ from typing import Any
 from ._escapes import truststore_patches
 from ._patching import adopt
 from ._routing import Route, UnroutableRequestError, current
-from .mock_server import normalize_host
+from .mock_server.internal import normalize_host
 
 __all__ = ["tls_patches"]
 

@@ -103,7 +103,7 @@ def let_httpx_mock_pass_labelf(item: Any) -> None:
     hosts to the mock: its ``should_mock`` option becomes "not a Labelf host, and whatever the test said"."""
     import pytest
 
-    from .mock_server import LABELF_HOSTS, normalize_host
+    from .mock_server.internal import LABELF_HOSTS, normalize_host
 
     own = next((m.kwargs["should_mock"] for m in item.iter_markers("httpx_mock") if "should_mock" in m.kwargs), None)
 

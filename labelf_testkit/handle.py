@@ -8,14 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._addresses import MockAddresses
 from .journal_view import JournalView
-from .mock_server import (
-    FAULT_ROUTES,
-    REDACTED,
-    ManualClock,
-    MockApp,
-    Recording,
-    load_recording,
-)
+from .mock_server import MockApp, Recording, load_recording
+from .mock_server.internal import FAULT_ROUTES, REDACTED, ManualClock
 from .route import JwksRoute, Route, TokenRoute, describe_unused
 from .scripting import Scripting
 

@@ -39,7 +39,8 @@ from ._routing import BlockedRequestError, Route, UnroutableRequestError, is_rou
 from ._socket_patches import socket_patches
 from ._tls_patches import tls_patches
 from .coexistence import tool_patches
-from .mock_server import LABELF_HOSTS, MockApp, normalize_host
+from .mock_server import MockApp
+from .mock_server.internal import LABELF_HOSTS, normalize_host
 from .servers import MockServers
 
 __all__ = [

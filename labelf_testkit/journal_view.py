@@ -6,8 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Unpack
 
-from .mock_server import TOKEN_PATH, JournalEntry, MatchArgs, RequestMatch, host_of
-from .mock_server.internal import CAPTURE_LIMIT, Journal, check_route, on_route
+from .mock_server import JournalEntry
+from .mock_server.internal import (
+    CAPTURE_LIMIT,
+    TOKEN_PATH,
+    Journal,
+    MatchArgs,
+    RequestMatch,
+    check_route,
+    host_of,
+    on_route,
+)
 
 __all__ = ["CallCount", "Calls", "JournalView", "listing", "undecided_note"]
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from .mock_server import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
+from .mock_server.internal import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 
 __all__ = [
     "REMOTE_URL_ENV",

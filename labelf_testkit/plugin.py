@@ -20,7 +20,7 @@ import pytest
 
 from ._redaction_hooks import redact_mock, redactor, safely_redact_report
 from ._redaction_hooks import register as register_redaction
-from .mock_server import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
+from .mock_server.internal import DEFAULT_LIVE_API_URL, DEFAULT_LIVE_AUTH_URL
 from .options import (
     InterceptOptions,
     MarkerOptions,
@@ -362,7 +362,7 @@ def labelf_intercept(
     with ``BlockedRequestError`` naming it. Mock-only; skipped with ``--labelf-mock-url``."""
     _local_only(request, "labelf_intercept")
     from .interception import intercept
-    from .mock_server import LABELF_HOSTS
+    from .mock_server.internal import LABELF_HOSTS
 
     block = bool(marker_options(request, "labelf_intercept", InterceptOptions).block_other_hosts)
     with intercept(_labelf_servers.for_config(labelf_config), LABELF_HOSTS, block_other_hosts=block):

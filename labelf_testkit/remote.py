@@ -20,13 +20,8 @@ from typing import Any, Unpack
 from ._addresses import MockAddresses
 from ._control_client import ControlClient, RemoteMockError, SessionClosedError
 from .handle import Credentials, UnusedFaultsError
-from .mock_server import (
-    CONTROL_TOKEN_ENV,
-    FAULT_ROUTES,
-    MatchArgs,
-    ModelConfig,
-    ScriptError,
-)
+from .mock_server import ModelConfig
+from .mock_server.internal import CONTROL_TOKEN_ENV, FAULT_ROUTES, MatchArgs, ScriptError
 from .remote_faults import RemoteJwksRoute, RemoteRouteFaults, RemoteTokenFaults
 from .remote_journal import RemoteJournal, criteria
 

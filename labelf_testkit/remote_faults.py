@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Unpack
 
 from ._control_client import ControlClient
-from .mock_server import MatchArgs
-from .mock_server.internal import check_route
+from .mock_server.internal import MatchArgs, check_route
 from .remote_journal import RemoteEntry, RemoteJournal, criteria
 
 __all__ = ["RemoteFault", "RemoteJwksRoute", "RemoteRouteFaults", "RemoteTokenFaults"]

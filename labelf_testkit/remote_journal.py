@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from ._control_client import ControlClient
-from .mock_server import API_PREFIX, TOKEN_PATH, MatchArgs
-from .mock_server.internal import EntryFields
+from .mock_server.internal import API_PREFIX, TOKEN_PATH, EntryFields, MatchArgs
 
 __all__ = ["RemoteEntry", "RemoteJournal", "criteria"]
 

@@ -18,8 +18,17 @@ from types import MappingProxyType
 from typing import Any, Unpack
 
 from .journal_view import JournalView, listing, undecided_note
-from .mock_server import Fault, FaultKind, JournalEntry, MatchArgs, RequestMatch
-from .mock_server.internal import MockState, check_route, describe_unused, retry_after_header
+from .mock_server import JournalEntry
+from .mock_server.internal import (
+    Fault,
+    FaultKind,
+    MatchArgs,
+    MockState,
+    RequestMatch,
+    check_route,
+    describe_unused,
+    retry_after_header,
+)
 
 __all__ = ["JwksRoute", "PlannedFault", "Route", "RouteFaults", "TokenFaults", "TokenRoute", "describe_unused"]
 

@@ -11,15 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Unpack
 
-from .mock_server import (
-    InferenceScript,
-    MatchArgs,
-    ModelConfig,
-    RequestMatch,
-    SimilarityScript,
-    TextMatcher,
-)
-from .mock_server.internal import Scripts
+from .mock_server import ModelConfig
+from .mock_server.internal import InferenceScript, MatchArgs, RequestMatch, Scripts, SimilarityScript, TextMatcher
 
 __all__ = ["ModelScript", "Scripting"]
 

@@ -19,16 +19,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ._late_requests import guard, serving
-from .mock_server import (
-    LABELF_HOSTS,
-    LoopbackTLS,
-    MockApp,
-    MockConfig,
-    SocketServer,
-    create_app,
-    make_loopback_tls,
-    normalize_host,
-)
+from .mock_server import MockApp, MockConfig, SocketServer, create_app
+from .mock_server.internal import LABELF_HOSTS, LoopbackTLS, make_loopback_tls, normalize_host
 
 __all__ = ["ConnectionRefusals", "MockServers", "RefusedConnection", "ServerPool"]
 

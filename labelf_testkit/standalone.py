@@ -19,7 +19,8 @@ from types import TracebackType
 
 from .handle import LabelfMock
 from .interception import intercept as intercepting
-from .mock_server import LABELF_HOSTS, MockConfig, create_app, load_config
+from .mock_server import MockConfig, create_app, load_config
+from .mock_server.internal import LABELF_HOSTS
 from .servers import MockServers
 
 __all__ = ["RunningMock", "serve_mock", "start_mock"]

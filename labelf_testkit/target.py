@@ -12,7 +12,7 @@ import httpx
 
 from .handle import Credentials
 from .live import LiveBudgetExceeded, LiveGuard, LiveTargetStopped, RequestBudget, basic_headers, trust
-from .mock_server import REVOKE_PATH, TOKEN_PATH
+from .mock_server.internal import REVOKE_PATH, TOKEN_PATH
 
 __all__ = ["GuardedTransport", "LiveBudgetExceeded", "LiveTargetStopped", "RequestBudget", "Target"]
 

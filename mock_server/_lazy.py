@@ -22,11 +22,13 @@ __all__ = ["attach"]
 def attach(
     package: str, init_file: str, internal: str | None = None
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """The ``__getattr__`` and ``__dir__`` of ``package``, whose ``__init__.py`` is ``init_file``.
+    """The ``__getattr__`` and ``__dir__`` of ``package`` (a package or a module), whose source is ``init_file``.
 
     A name that is not public but is in the ``__all__`` of the ``internal`` module (relative to ``package``)
     is imported from there: importable, as before it moved, but not in ``__all__``.
     """
+    # Relative imports resolve against the package: the module's own name for a package's __init__.py.
+    anchor = package if Path(init_file).stem == "__init__" else package.rpartition(".")[0]
 
     def __getattr__(name: str) -> Any:
         names = _names(init_file)
@@ -34,7 +36,7 @@ def attach(
         if name == "__all__":
             value: Any = [*(n for n in ("__version__",) if n in vars(module)), *sorted(names)]
         elif name in names:
-            value = getattr(importlib.import_module(names[name], package), name)
+            value = getattr(importlib.import_module(names[name], anchor), name)
         elif internal is not None and not name.startswith("__") and name in _internal_names(package, internal):
             value = getattr(importlib.import_module(internal, package), name)
         else:

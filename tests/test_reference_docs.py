@@ -62,3 +62,13 @@ def test_the_config_reference_file_shows_every_key_and_loads() -> None:
     assert set(document) == _accepted_keys({"zz": 1})
     assert set(document["clients"][0]) == _accepted_keys({"clients": [{**client, "zz": 1}]})
     assert set(document["models"][0]) == _accepted_keys({"models": [{**model, "zz": 1}]})
+
+
+def test_the_mocks_public_names_are_the_documented_list() -> None:
+    import labelf_testkit.mock_server as mock_server
+
+    page = (REFERENCE / "api.md").read_text(encoding="utf-8")
+    table = page.split("<!-- mock names", 1)[1].split("-->", 1)[1].split("\n\n", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
+    assert "create_app" in documented and len(documented) == len(set(documented))
+    assert sorted(mock_server.__all__) == sorted(documented)

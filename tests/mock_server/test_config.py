@@ -195,7 +195,7 @@ def test_api_keys_from_the_environment() -> None:
     ],
 )
 def test_fault_values_are_checked(kwargs: dict[str, object], message: str) -> None:
-    from labelf_testkit.mock_server import Fault
+    from labelf_testkit import Fault
 
     with pytest.raises(ValueError, match=message):
         Fault("token", **kwargs)  # type: ignore[arg-type]
