@@ -49,10 +49,16 @@ def _resolvers() -> dict[int, str]:
 
 
 def warn_about_escapes() -> None:
-    """Warn once for each module (not scanned before) that holds its own reference to a resolver function."""
+    """Warn once for each module (not scanned before) that holds its own reference to a resolver function.
+
+    Called at the start of every interception: only the modules imported since the last call are read (one set
+    difference, in C, finds them), not every module in the process again."""
+    new = {name for name in sys.modules.keys() - _scanned if sys.modules.get(name) is not None}
+    if not new:
+        return
     resolvers = _resolvers()
-    for module_name, module in list(sys.modules.items()):
-        if module_name in _scanned or module is None:
+    for module_name, module in list(sys.modules.items()):  # in import order, as the warnings were
+        if module_name not in new:
             continue
         _scanned.add(module_name)
         if module_name in {"socket", "_socket"} or module_name.startswith("labelf_testkit"):

@@ -1,7 +1,8 @@
 """Interception at the TLS handshake: connections to Labelf's host names are verified against the mock's CA.
 
 ``ssl.SSLContext.wrap_socket`` / ``wrap_bio`` use the mock's client context instead of the caller's for a
-Labelf host name only; verification is never turned off and the caller's own context is never changed.  A
+Labelf host name only; verification is never turned off and the caller's own context is never changed.  Such a
+connection offers the session the mock's context kept from its last closed one (:mod:`._client_tls`).  A
 socket that reaches a Labelf name's handshake connected somewhere other than the mock (a name resolved
 without ``socket.getaddrinfo``, a tunnel through a proxy) is stopped with
 :class:`~labelf_testkit._routing.UnroutableRequestError` before a byte of TLS is sent.
@@ -14,6 +15,7 @@ import ssl
 import sys
 from typing import Any
 
+from ._client_tls import kept_session
 from ._escapes import truststore_patches
 from ._patching import adopt
 from ._routing import Route, UnroutableRequestError, current
@@ -34,6 +36,12 @@ def _swap(own: ssl.SSLContext, server_side: bool, server_hostname: Any) -> tuple
         adopt(truststore_patches())
     name = server_hostname.decode() if isinstance(server_hostname, bytes) else server_hostname
     return context, normalize_host(name), route  # the certificate has no name with the root's trailing dot
+
+
+def _session(context: ssl.SSLContext, own: ssl.SSLContext, session: Any) -> Any:
+    """The session to offer: the caller's with its own context; with the mock's, the last one it closed (the
+    caller's session belongs to its own context and cannot be resumed with another)."""
+    return session if context is own else kept_session(context)
 
 
 def _check_peer(route: Route, sock: socket.socket, name: str) -> None:
@@ -73,7 +81,7 @@ def tls_patches() -> list[_Patch]:
             do_handshake_on_connect,
             suppress_ragged_eofs,
             name,
-            session if context is self else None,  # a session of another context cannot be resumed
+            _session(context, self, session),
         )
 
     def patched_wrap_bio(
@@ -85,6 +93,6 @@ def tls_patches() -> list[_Patch]:
         session: Any = None,
     ) -> Any:
         context, name, _ = _swap(self, server_side, server_hostname)
-        return wrap_bio(context, incoming, outgoing, server_side, name, session if context is self else None)
+        return wrap_bio(context, incoming, outgoing, server_side, name, _session(context, self, session))
 
     return [(ssl.SSLContext, "wrap_socket", patched_wrap_socket), (ssl.SSLContext, "wrap_bio", patched_wrap_bio)]

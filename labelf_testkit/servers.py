@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from ._client_tls import client_context
 from ._late_requests import guard, serving
 from .mock_server import MockApp, MockConfig, SocketServer, create_app
 from .mock_server.internal import LABELF_HOSTS, LoopbackTLS, make_loopback_tls, normalize_host
@@ -116,12 +117,7 @@ class MockServers:
         """A client context that verifies certificates and host names against this mock's CA, and no other."""
         with self._lock:
             if self._context is None:
-                # Python's own class, also when truststore.inject_into_ssl() has put its own in ssl.SSLContext's
-                # place (a truststore context would check the system's store, where this CA is not).
-                real = next(c for c in ssl.SSLContext.__mro__ if c.__module__ == "ssl" and c.__name__ == "SSLContext")
-                context = real(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
-                context.load_verify_locations(cafile=str(self.tls.ca_bundle))
-                self._context = context
+                self._context = client_context(str(self.tls.ca_bundle))  # made once; resumes its sessions
             return self._context
 
     def plain(self) -> SocketServer:
