@@ -35,6 +35,7 @@ PASSING = {
     "test_recorded_routing.py": 2,
     "test_remote_ready.py": 3,
     "test_interception_guide.py": 3,
+    "test_journal_timing.py": 1,
 }
 
 
@@ -136,6 +137,17 @@ def test_examples_from_every_page_are_collected() -> None:
     assert "README.md" in pages and "docs/guide/scripting.md" in pages
     assert examples()["test_quick_example.py"] in pages["README.md"]
     assert examples()["ticket_router.py"] in pages["docs/guide/scripting.md"]
+
+
+def test_a_python_example_with_tests_is_named_so_pytest_collects_it() -> None:
+    """A reader copies an example under its name and runs pytest: a file of ``def test_…`` under another name
+    (``journal_timing.py``) would run nothing, for the reader and for the run above."""
+    misnamed = [
+        name
+        for name, code in examples().items()
+        if name.endswith(".py") and not name.startswith("test_") and re.search(r"^def test_", code, re.MULTILINE)
+    ]
+    assert misnamed == []
 
 
 def test_two_examples_with_one_name_are_an_error() -> None:
