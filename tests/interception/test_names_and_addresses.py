@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 import requests
 
@@ -84,6 +85,22 @@ async def test_asyncio_streams_with_an_idna_spelling_reach_the_mock(mock: Runnin
     writer.close()
     assert answer.startswith(b"HTTP/1.1 401")
     assert [entry.path for entry in mock.journal] == ["/v2/models"]
+    assert not any("labelf" in name for name in resolver)
+
+
+def test_clients_that_take_an_idna_spelling_in_a_url_reach_the_mock(mock: RunningMock, resolver: list[str]) -> None:
+    """What docs/guide/interception.md says of URLs: httpx takes the ideographic full stops; requests (urllib3's
+    URL parser) refuses non-ASCII names, and httpx full-width letters, before any connection is tried."""
+    auth = ("CLIENT_ID", "CLIENT_SECRET")
+    grant = {"grant_type": "client_credentials"}
+    response = httpx.post("https://auth\u3002app\u3002labelf\u3002ai/oauth2/token", data=grant, auth=auth)
+    assert response.status_code == 200
+    for host in IDNA_SPELLINGS[:2]:
+        with pytest.raises(requests.exceptions.InvalidURL):
+            requests.post(f"https://{host}/oauth2/token", data=grant, auth=auth, timeout=5)
+    with pytest.raises(httpx.InvalidURL):
+        httpx.post(f"https://{IDNA_SPELLINGS[1]}/oauth2/token", data=grant, auth=auth)
+    assert [entry.path for entry in mock.journal] == ["/oauth2/token"]
     assert not any("labelf" in name for name in resolver)
 
 
