@@ -82,4 +82,10 @@ def _message(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:500]
-    return str(body.get("message", body)) if isinstance(body, dict) else str(body)
+    if not isinstance(body, dict):
+        return str(body)
+    message, allowed = str(body.get("message", body)), body.get("allowed")
+    if isinstance(allowed, list) and allowed and not all(str(value) in message for value in allowed):
+        # the refusal's `allowed` (a model's labels, say) is part of what a person needs to fix the call
+        message += f" {body.get('field') or 'It'} takes: {', '.join(repr(str(value)) for value in allowed)}."
+    return message

@@ -98,8 +98,10 @@ def test_faults_scripts_clock_and_verification_work_remotely(remote: RemoteMock)
 def test_mistakes_raise_what_the_local_handle_raises(remote: RemoteMock) -> None:
     with pytest.raises(ScriptError, match="configured models are '1'"):
         remote.model(9)
-    with pytest.raises(ScriptError, match="no label 'refunds'"):
+    with pytest.raises(ScriptError, match="no label 'refunds'") as no_label:
         remote.model(2).answer("x", {"refunds": 0.5})
+    # as the local handle's message does, it lists the model's labels (the control API's `allowed`)
+    assert "scores takes: 'billing', 'delivery', 'product quality', 'account', 'other'." in str(no_label.value)
     with pytest.raises(ValueError, match="Unknown route"):
         remote.route("nowhere")
     with pytest.raises(ValueError, match="status takes an integer from 100 to 599"):
