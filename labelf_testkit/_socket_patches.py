@@ -6,8 +6,8 @@
   itself (RFC 6761 §6.3), so no resolver is asked.
 - ``connect`` sees connections that resolve nothing in Python: IP literals (aiohttp and asyncio skip
   ``getaddrinfo`` for them, ``socket.connect`` is given one) and names resolved inside C by ``connect``.
-  It also tells :mod:`labelf_testkit._late_requests` about a connection to the mock made by a thread a test
-  left running.
+  It also tells :mod:`labelf_testkit._late_requests` about a connection to the mock made by a thread or an
+  asyncio task a test left running.
 - ``gethostbyname`` answers an address without a port, so a Labelf name cannot be sent to the mock's port:
   it is refused with :class:`UnroutableRequestError`, never resolved to production.
 """
@@ -142,7 +142,7 @@ def _connect() -> list[_Patch]:
             if self.family not in _INET:
                 return original(self, address)
             address = _connect_address(route, self, address)
-            origin = late.origin_of_this_thread()
+            origin = late.origin()
             if origin is None or not route.serves(address):
                 return original(self, address)
             try:

@@ -10,6 +10,7 @@ for the kit being installed.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import warnings
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ._late_requests import TestRun
     from .handle import Credentials, LabelfMock
     from .mock_server import MockConfig, SocketServer
     from .remote import RemoteMock
@@ -48,6 +50,7 @@ _RESTARTS = pytest.StashKey[list[str]]()
 #: The ``labelf_config`` the session's ``labelf_mock_server`` was built from, and the first test that used it.
 _SERVER_CONFIG = pytest.StashKey[tuple["MockConfig", str | None]]()
 _THREADS = pytest.StashKey[frozenset["threading.Thread"]]()
+_RUN = pytest.StashKey["TestRun"]()
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
 _LOCAL_ONLY = (
     "{} needs the mock in this process; this run steers the remote mock at {} (--labelf-mock-url / "
@@ -113,8 +116,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
         from ._late_requests import LateRequestWarning, take_arrivals, test_ended
 
         started_with = item.stash.get(_THREADS, None)
+        run: TestRun | None = item.stash.get(_RUN, None)
         if started_with is not None:
-            test_ended(started_with, item.nodeid)
+            test_ended(started_with, item.nodeid, run)
         for message in take_arrivals():
             warnings.warn(LateRequestWarning(message), stacklevel=1)
     return result
@@ -273,12 +277,21 @@ _CHECK_FAULTS = pytest.StashKey["LabelfMock"]()
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """After a test body that passed: its unused-fault check, so an unused fault fails the test itself.  Before
     the body of a test that uses the mock: the threads running (those its body leaves running are suspects,
-    see :func:`pytest_runtest_teardown`; threads its fixtures start, any scope, are not)."""
+    see :func:`pytest_runtest_teardown`; threads its fixtures start, any scope, are not); an async test's body
+    runs with its :class:`~._late_requests.TestRun` in its context, which the tasks it creates inherit."""
+    watched: pytest.Function | None = None
     if {"labelf_mock", "labelf_intercept"}.intersection(getattr(item, "fixturenames", ())):  # or the marker's
-        from ._late_requests import running_threads
+        from ._late_requests import running_threads, watch_tasks
 
         item.stash[_THREADS] = running_threads()
-    result = yield
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            watched, body = item, item.obj
+            item.obj, item.stash[_RUN] = watch_tasks(body, item.nodeid)  # pytest-asyncio and anyio call item.obj
+    try:
+        result = yield
+    finally:
+        if watched is not None:
+            watched.obj = body
     handle = item.stash.get(_CHECK_FAULTS, None)
     if handle is not None:
         message = None

@@ -40,8 +40,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """Inner runs keep their files' order: each is a scenario in sequence (a server killed, then the next test; a
-    rejected credential, then nothing more).  The outer run is the one pytest-randomly shuffles."""
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+    rejected credential, then nothing more).  The outer run is the one pytest-randomly shuffles.  pytest-asyncio
+    (installed for tests/interception/test_late_tasks.py) gets the loop scope it asks every run to set, as the
+    project's own ini sets it; without it, it warns, and inner runs with ``-W error`` would stop there."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly -o asyncio_default_fixture_loop_scope=function")
     return pytester
 
 
