@@ -85,7 +85,8 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[ContractTarget]:
     server = SocketServer(app)
     server.start()
     try:
-        with httpx.Client(event_hooks={"request": [budget.spend_request]}) as http:
+        # plain http on loopback: no proxy from the environment (HTTP_PROXY, ALL_PROXY) could reach it
+        with httpx.Client(event_hooks={"request": [budget.spend_request]}, trust_env=False) as http:
             yield ContractTarget("socket", http, server.base_url, server.base_url, credentials, "1", budget, app)
     finally:
         server.stop()

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from .mock_server.internal import CONTROL_PREFIX
+from .mock_server.internal import CONTROL_PREFIX, direct_to_loopback
 
 __all__ = ["ControlClient", "RemoteMockError", "SessionClosedError"]
 
@@ -30,7 +30,13 @@ class ControlClient:
     def __init__(self, base_url: str, token: str | None, verify: ssl.SSLContext | str | bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(base_url=self.base_url, headers=headers, verify=verify, timeout=30.0)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            verify=verify,
+            timeout=30.0,
+            mounts=direct_to_loopback(self.base_url),  # a proxy in the environment cannot reach a loopback mock
+        )
         #: ``time.monotonic()`` when the last control call was sent (each one keeps its session open).
         self.last_call = time.monotonic()
 

@@ -8,6 +8,8 @@ Sources: Labelf's "Obtaining a token" page (``auth.app.labelf.ai``), the older A
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+from urllib.parse import urlsplit
 
 __all__ = [
     "AUTH_HOST",
@@ -17,7 +19,9 @@ __all__ = [
     "LOOPBACK_HOSTS",
     "NEWER_API_HOST",
     "OLDER_API_HOST",
+    "direct_to_loopback",
     "header_host",
+    "is_loopback_host",
     "normalize_host",
 ]
 
@@ -51,3 +55,32 @@ def header_host(value: str) -> str:
     if value.startswith("["):  # an IPv6 literal, with or without a port
         return normalize_host(value.split("]", 1)[0])
     return normalize_host(value.rsplit(":", 1)[0] if value.count(":") == 1 else value)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an IP literal) names this machine: ``localhost`` and ``*.localhost``
+    (RFC 6761 §6.3), ``127.0.0.0/8``, ``::1`` (also IPv4-mapped)."""
+    name = normalize_host(host)
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def direct_to_loopback(*urls: str) -> dict[str, None]:
+    """httpx ``mounts`` that send requests for the loopback hosts among ``urls`` straight to them, past any proxy
+    in the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, as company CI sets them): a proxy runs on
+    another machine, or answers for its own loopback, never this one's, so the kit's clients for a mock on this
+    machine (the control API, drift and record against a local mock) would reach nothing through it.  Other hosts
+    keep the environment's proxies.  (In httpx a mount of ``None`` is the client's own, direct transport.)"""
+    mounts: dict[str, None] = {}
+    for url in urls:
+        host = urlsplit(url).hostname
+        if host and is_loopback_host(host):
+            mounts[f"all://[{host}]" if ":" in host else f"all://{host}"] = None
+    return mounts

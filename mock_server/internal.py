@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .hosts import LOOPBACK_HOSTS as LOOPBACK_HOSTS
     from .hosts import NEWER_API_HOST as NEWER_API_HOST
     from .hosts import OLDER_API_HOST as OLDER_API_HOST
+    from .hosts import direct_to_loopback as direct_to_loopback
     from .hosts import normalize_host as normalize_host
     from .journal import CAPTURE_LIMIT as CAPTURE_LIMIT
     from .journal import EntryFields as EntryFields

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..endpoints import API_PREFIX
-from ..hosts import LOOPBACK_HOSTS, normalize_host
+from ..hosts import LOOPBACK_HOSTS, direct_to_loopback, normalize_host
 from .compare import Answer
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "DriftError", "LiveCap", "LiveService", "credentials_from_env", "live_url"]
@@ -105,7 +105,10 @@ class LiveService:
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(
-            verify=_tls(self.ca_bundle), event_hooks={"request": [self.budget.spend]}, timeout=30.0
+            verify=_tls(self.ca_bundle),
+            event_hooks={"request": [self.budget.spend]},
+            timeout=30.0,
+            mounts=direct_to_loopback(self.auth_url, self.api_url),  # a proxy cannot reach a loopback target
         )
 
     def base(self, host: str) -> str:
