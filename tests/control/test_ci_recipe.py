@@ -219,13 +219,20 @@ def test_a_client_sending_other_texts_fails_verification_with_the_near_miss_repo
     assert steps["Keep the journal"][0].code == 0 and steps["Stop the mock"][0].code == 0
 
 
+#: A company runner's proxy settings, pointing at a port nothing listens on: a request sent there is refused.
+_DEAD_PROXY = {
+    name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy")
+}
+
+
 @pytest.mark.slow
 @runs_the_recipe
-def test_the_recipe_runs_outside_actions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("proxies", [{}, _DEAD_PROXY], ids=["no-proxy", "behind-a-proxy"])
+def test_the_recipe_runs_outside_actions(tmp_path: Path, proxies: dict[str, str]) -> None:
     for name in ("start-labelf-mock.sh", "plan-faults.sh", "verify-calls.sh", "stop-labelf-mock.sh", *FILES):
         (tmp_path / name).write_text(EXAMPLES[name], encoding="utf-8")
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("LABELF_", "GITHUB_", "RUNNER_"))}
-    env = {**inherited, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {**inherited, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **proxies}
     env["RUNNER_TEMP"] = str(tmp_path)  # /tmp by default: kept apart from other runs of this test
     done = subprocess.run(
         ["bash", "-c", EXAMPLES["ci-locally.sh"]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
@@ -253,7 +260,8 @@ def test_without_github_env_the_start_script_prints_the_variables(tmp_path: Path
     try:
         assert done.returncode == 0, done.stderr
         lines = done.stdout.splitlines()
-        assert [line.split("=", 1)[0] for line in lines] == ["LABELF_MOCK_URL", "LABELF_AUTH_URL", "LABELF_API_URL"]
+        names = ["LABELF_MOCK_URL", "LABELF_AUTH_URL", "LABELF_API_URL", "NO_PROXY", "no_proxy"]
+        assert [line.split("=", 1)[0] for line in lines] == names
         assert re.fullmatch(r"LABELF_MOCK_URL=http://127\.0\.0\.1:\d+", lines[0])
     finally:
         os.kill(int((tmp_path / "labelf-mock.pid").read_text()), signal.SIGTERM)
