@@ -49,13 +49,16 @@ class ControlClient:
         params: Mapping[str, str] | None = None,
         error: type[Exception] = ValueError,
         verdict: bool = False,
+        content: tuple[bytes, str] | None = None,
     ) -> Any:
         """The JSON answer of ``method path`` under the control prefix.  A 4xx refusal raises ``error`` with the
-        mock's message; with ``verdict``, a 409 (a failed verification) is returned like a 200."""
+        mock's message; with ``verdict``, a 409 (a failed verification) is returned like a 200.  ``content`` is
+        a raw body and its content type, sent instead of ``body``'s JSON."""
         url = f"{CONTROL_PREFIX}{path}"
         self.last_call = time.monotonic()
+        raw = {"content": content[0], "headers": {"content-type": content[1]}} if content else {"json": body}
         try:
-            response = self._http.request(method, url, json=body, params=params)
+            response = self._http.request(method, url, params=params, **raw)
         except httpx.TransportError as exc:
             raise RemoteMockError(f"Could not reach the mock's control API at {self.base_url}{url}: {exc!r}") from exc
         if response.status_code in (401, 403):

@@ -350,9 +350,10 @@ def labelf_mock(
 
 
 def _remote_handle(request: pytest.FixtureRequest, handle: RemoteMock, check: bool) -> Iterator[LabelfMock]:
-    if request.node.get_closest_marker("labelf_recording") is not None:
-        _local_only(request, "@pytest.mark.labelf_recording")
     handle.reset()
+    from .recording_marker import use_marked_recordings
+
+    use_marked_recordings(request, handle)  # sent to the worker's session, gone at the reset after the test
     if check:
         request.node.stash[_CHECK_FAULTS] = handle  # the same checks, over HTTP
     try:

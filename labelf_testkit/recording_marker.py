@@ -13,6 +13,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .handle import LabelfMock
+    from .remote import RemoteMock
 
 __all__ = ["MARKER", "use_marked_recordings"]
 
@@ -25,8 +26,9 @@ MARKER_HELP = (
 )
 
 
-def use_marked_recordings(request: pytest.FixtureRequest, handle: LabelfMock) -> None:
-    """Load the test's ``labelf_recording`` markers' files into ``handle``; a bad one fails the test's setup."""
+def use_marked_recordings(request: pytest.FixtureRequest, handle: LabelfMock | RemoteMock) -> None:
+    """Load the test's ``labelf_recording`` markers' files into ``handle`` (in process, or sent to a remote mock's
+    session); a bad one fails the test's setup."""
     __tracebackhide__ = True
     markers = list(request.node.iter_markers(MARKER))  # closest first
     if not markers:

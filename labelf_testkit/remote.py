@@ -3,7 +3,7 @@
 The handle opens a control session of its own on a ``labelf-mock serve`` (its own client id, secret and API
 key; its own faults, scripts, model states, clock and journal) and steers it through the control API, with the
 same methods as the in-process handle.  What cannot cross a process boundary says so: a predicate as a text
-matcher or ``match_json``, connection refusals (those need interception in this process).
+matcher or ``match_json``, connection refusals (a connection is refused before the mock can tell whose it is).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import re
 import ssl
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Unpack
 
 from ._addresses import MockAddresses
 from ._control_client import ControlClient, RemoteMockError, SessionClosedError
 from .handle import Credentials, UnusedFaultsError
-from .mock_server import ModelConfig
+from .mock_server import ModelConfig, Recording, RecordingError, load_recording, render_recording
 from .mock_server.internal import CONTROL_TOKEN_ENV, FAULT_ROUTES, MatchArgs, ScriptError
 from .remote_faults import RemoteJwksRoute, RemoteRouteFaults, RemoteTokenFaults
 from .remote_journal import RemoteJournal, criteria
@@ -28,6 +29,14 @@ from .remote_journal import RemoteJournal, criteria
 __all__ = ["RemoteClock", "RemoteMock", "RemoteMockError", "RemoteModelScript", "SessionClosedError", "connect"]
 
 TextMatcherLike = str | re.Pattern[str]
+#: Why a remote handle cannot refuse connections, and what to use instead.
+REFUSAL_IS_LOCAL = (
+    "A remote mock cannot refuse connections for one session: a connection is refused before any byte is sent, so "
+    "the mock cannot tell whose it is, and its one listening socket serves every session (refusing there would "
+    "refuse every session's connections). Use drop() on a route (labelf_mock.token.drop(): the connection is "
+    "closed without an answer, for this session only), or run the test locally with labelf_intercept, where "
+    "refuse_connections() fails the connections of this process."
+)
 _FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
 
 
@@ -36,6 +45,12 @@ def _matcher(value: object, name: str) -> object:
         return value
     if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
         return {"pattern": value.pattern, "flags": "".join(letter for flag, letter in _FLAGS if value.flags & flag)}
+    if callable(value):
+        raise ScriptError(
+            f"{name}: a callable ({getattr(value, '__name__', type(value).__name__)}) cannot be sent to a mock in "
+            "another process; use an exact text or a compiled pattern, matched with re.search "
+            "(re.compile(r'refund', re.IGNORECASE))."
+        )
     raise ScriptError(f"{name}: a remote mock takes exact texts and compiled patterns, not {value!r}")
 
 
@@ -263,22 +278,34 @@ class RemoteMock(MockAddresses):
             + "\nRemove them, or turn the check off with @pytest.mark.labelf(assert_all_faults_used=False)."
         )
 
-    def use_recording(self, recording: object, *, strict: bool | None = None) -> Any:
-        """Not available remotely: a remote mock answers from the recordings it was started with
-        (``labelf-mock serve --recording FILE``)."""
-        raise RuntimeError(
-            "A remote mock answers from the recordings it was started with (labelf-mock serve --recording FILE); "
-            "use_recording() loads one into a mock in this process only."
-        )
+    def use_recording(self, recording: str | Path | Recording, *, strict: bool | None = None) -> Recording:
+        """Answer this session from a recording of live answers (``labelf-mock record``) until :meth:`reset`, as
+        ``labelf_mock.use_recording`` does: the file (TOML or JSON, relative to the working directory) is read
+        and checked here, then sent to the mock (``POST …/recordings``).  A bad file, or a model whose labels
+        differ from the mock's, is a ``RecordingError`` naming the field.  A recording of keyed hashes
+        (``--redact-texts``) needs ``LABELF_RECORDING_KEY`` here and where the mock runs."""
+        if isinstance(recording, Recording):
+            loaded, body, kind = recording, render_recording(recording, json_format=True).encode(), "application/json"
+        else:
+            loaded = load_recording(recording)
+            body = Path(recording).read_bytes()
+            kind = "application/json" if Path(recording).suffix.lower() == ".json" else "application/toml"
+        params = {"name": Path(loaded.source).name}
+        if strict is not None:
+            params["strict"] = "true" if strict else "false"
+        path = self._path("/recordings")
+        self._control.call("POST", path, params=params, content=(body, kind), error=RecordingError)
+        self._models = None  # the recording may bring models the mock did not serve
+        return loaded
 
     def refuse_connections(self, times: int = 1, host: str | None = None) -> None:
-        """Not available remotely: refusing connections needs interception in the process that makes them."""
-        raise RuntimeError("A remote mock cannot refuse this process's connections; use labelf_intercept locally.")
+        """Not available remotely: see :data:`REFUSAL_IS_LOCAL`."""
+        raise RuntimeError(REFUSAL_IS_LOCAL)
 
     @property
     def refused_connections(self) -> list[Any]:
-        """Not available remotely (see :meth:`refuse_connections`)."""
-        raise RuntimeError("A remote mock cannot refuse this process's connections; use labelf_intercept locally.")
+        """Not available remotely: see :data:`REFUSAL_IS_LOCAL`."""
+        raise RuntimeError(REFUSAL_IS_LOCAL)
 
     def reset(self) -> None:
         """Clean slate: wall clock, no revocations, faults, scripts, recordings, journal or lifetime override.  A

@@ -20,7 +20,11 @@ def criteria(match: MatchArgs) -> dict[str, Any]:
     for name, value in match.items():
         if callable(value):
             raise TypeError(
-                f"{name}= takes a JSON value with a remote mock: a callable cannot be sent to another process"
+                f"{name}= got a callable ({getattr(value, '__name__', type(value).__name__)}), which cannot be sent "
+                "to a mock in another process. Describe the request with values instead: match_json={...} (the body "
+                "holds these keys and values, recursively), match_json_exact=, match_headers=, match_query=, "
+                "model_id=; or filter the calls in this process: [c for c in labelf_mock.inference.calls if "
+                "predicate(c.json())]."
             )
         if name == "match_query" and isinstance(value, dict):
             value = {k: v if isinstance(v, str) else list(v) for k, v in value.items()}

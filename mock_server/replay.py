@@ -94,6 +94,11 @@ class Replay:
             return [*self._lasting, *self._added]
 
     @property
+    def lasting(self) -> tuple[Recording, ...]:
+        """The recordings loaded for the mock's lifetime (config, ``--recording``), which :meth:`clear` keeps."""
+        return self._lasting
+
+    @property
     def added_models(self) -> list[ModelConfig]:
         """Models the mock serves only because a recording :meth:`use` added holds them (until :meth:`clear`)."""
         return self._models

@@ -107,9 +107,10 @@ def script_view(script: InferenceScript | SimilarityScript, index: int) -> dict[
 
 
 def model_views(state: MockState) -> list[dict[str, Any]]:
-    """Every configured model with its state in this session (``removed`` when a test removed it)."""
+    """Every configured model, then those the session's recordings added, with its state in this session
+    (``removed`` when a test removed it)."""
     views = []
-    for configured in state.config.models:
+    for configured in [*state.config.models, *state.replay.added_models]:
         seen = state.scripts.model(configured.model_id)
         views.append(
             {

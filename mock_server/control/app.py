@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from ..app import MockApp
 from ..middleware.server_errors import ServerErrorAsJson
 from ..state import MockState
-from . import _journal_api, _sessions_api, handlers
+from . import _journal_api, _recordings_api, _sessions_api, handlers
 from ._errors import ControlError
 from .access import ControlAccess, serves_labelf_host
 from .inspector import INSPECTOR, serve_inspector
@@ -44,7 +44,7 @@ def _routes() -> list[Route]:
         Route(f"{CONTROL_PREFIX}{path}", handler, methods=methods) for path, methods, handler in _sessions_api.ROUTES
     ]
     routes.append(Route(_SESSION_PREFIX, _sessions_api.show_session, methods=["GET"]))
-    for path, methods, handler in [*handlers.ROUTES, *_journal_api.ROUTES]:
+    for path, methods, handler in [*handlers.ROUTES, *_journal_api.ROUTES, *_recordings_api.ROUTES]:
         routes.append(Route(f"{_SESSION_PREFIX}{path}", handler, methods=methods))
     return routes
 

@@ -155,23 +155,28 @@ async def answer_model(request: Request) -> Response:
 
 
 def _model(request: Request) -> str:
+    """The path's model: a configured one, or one the session's recordings brought (as the handle judges it)."""
     state = session_of(request).state
     model_id = request.path_params["model_id"]
-    if state.config.model(model_id) is None:
-        known = [m.model_id for m in state.config.models]
+    try:
+        return state.scripts.configured_model(model_id).model_id
+    except ScriptError:
+        known = [m.model_id for m in [*state.config.models, *state.replay.added_models]]
         raise ControlError(
             404,
             "unknown_model",
             f"No model {model_id!r} is configured; the configured models are {', '.join(known)}.",
             "model_id",
             known,
-        )
-    return str(model_id)
+        ) from None
 
 
 def _labels(request: Request) -> list[str]:
-    model = session_of(request).state.config.model(request.path_params["model_id"])
-    return list(model.labels) if model is not None else []
+    try:
+        model = session_of(request).state.scripts.configured_model(request.path_params["model_id"])
+    except ScriptError:
+        return []
+    return list(model.labels)
 
 
 async def model_action(request: Request) -> Response:

@@ -132,6 +132,27 @@ def _fault_body() -> dict[str, Any]:
     return {"oneOf": variants}
 
 
+def _recording_upload() -> dict[str, Any]:
+    operation = _op(
+        "Answer this session from a recording (labelf-mock record's file, as the body) until reset",
+        201,
+        404,
+        413,
+        params=[
+            _query("strict", "a text no recording holds answers 400 TEXT_NOT_RECORDED", {"enum": ["true", "false"]}),
+            _query("name", "the file's name, shown in errors and listings"),
+        ],
+    )
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object", "description": "a recording in JSON"}},
+            "application/toml": {"schema": {"type": "string", "description": "a recording in TOML"}},
+        },
+    }
+    return operation
+
+
 def _session_paths() -> dict[str, Any]:
     match_route = {"route": _ROUTE, **_MATCH}
     return {
@@ -260,6 +281,13 @@ def _session_paths() -> dict[str, Any]:
             )
         },
         "/reset": {"post": _op("Clean slate: wall clock, no faults, scripts, revocations, journal", 200, 404)},
+        "/recordings": {
+            "get": _op(
+                "Recordings the session answers from (the mock's own first) and whether replay is strict", 200, 404
+            ),
+            "post": _recording_upload(),
+            "delete": _op("Forget the recordings this session loaded (the mock's own stay)", 200, 404),
+        },
         "/resume": {
             "post": _op(
                 "Reopen a closed or expired session with its id and credentials (200: it was open; 201: reopened "

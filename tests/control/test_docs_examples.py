@@ -17,7 +17,7 @@ from tests.test_readme import examples, write_examples
 
 pytestmark = pytest.mark.slow
 _PAGES = ("control-api.md", "sessions.md", "remote.md")
-_LOCAL_ONLY = ("labelf_intercept", "intercept=True", "labelf_recording", "labelf_mock_server")
+_LOCAL_ONLY = ("labelf_intercept", "intercept=True", "labelf_mock_server")
 
 
 def _page_examples(suffix: str) -> list[str]:
@@ -75,6 +75,21 @@ def test_the_shell_examples_show_what_they_say(served_mock: ServedMock, tmp_path
         check=True,
     )
     assert resume.stdout.splitlines() == ["401", "201", "200", "client_secret"]
+    recordings = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", examples()["control_recordings.sh"]],
+        cwd=tmp_path,
+        env=_env(served_mock),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert recordings.stdout.splitlines() == [
+        "{'label': 'billing', 'score': 0.9412}",
+        "TEXT_NOT_RECORDED",
+        "['support.toml']",
+        '{"forgotten":1,"strict":false}',
+    ]
     assert (
         "Closest requests received:\n  - POST /v2/models/2/inference -> 200 — differs: model_id: model ['2']"
         in verify.stdout
@@ -130,7 +145,7 @@ def _remote_ready() -> dict[str, str]:
 
 
 def test_some_documented_plugin_examples_need_no_interception() -> None:
-    assert "test_remote_ready.py" in _remote_ready()
+    assert {"test_remote_ready.py", "test_recorded_anywhere.py"} <= set(_remote_ready())
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]])

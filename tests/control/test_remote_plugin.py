@@ -11,6 +11,7 @@ import pytest
 from labelf_testkit.mock_server import MockApp, SocketServer, create_app
 from labelf_testkit.mock_server.control import ControlAccess, ControlledApp
 from tests.conftest import start_served_mock
+from tests.recordings.conftest import RECORDING
 
 pytestmark = pytest.mark.slow
 _TOKEN = "plugin-control-token-0123456789"
@@ -46,18 +47,13 @@ def test_the_environment_names_the_mock_and_its_token(
         def test_server(labelf_mock_server):
             pass
 
-        @pytest.mark.labelf_recording("x.toml")
-        def test_recording(labelf_mock):
-            pass
-
         def test_secret_is_redacted(labelf_credentials):
             assert labelf_credentials.client_secret == "nope"
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=1, skipped=3, failed=1)
+    result.assert_outcomes(passed=1, skipped=2, failed=1)
     result.stdout.fnmatch_lines(["*labelf_intercept needs the mock in this process*--labelf-mock-url*"])
-    result.stdout.fnmatch_lines(["*@pytest.mark.labelf_recording needs the mock in this process*"])
     assert "[REDACTED]" in result.stdout.str()
     assert controlled.store.open_count == 0  # the worker closed its session
 
@@ -174,3 +170,48 @@ def test_two_xdist_workers_never_see_each_others_faults_or_calls(pytester: pytes
     finally:
         assert served.stop() == 0
     assert sorted(p.name for p in barrier.iterdir()) == ["gw0", "gw0.done", "gw1", "gw1.done"]
+
+
+_RECORDED = """
+import pytest
+
+
+def classify(http, token, text):
+    headers = {"Authorization": f"Bearer {token}"}
+    return http.post("/v2/models/7/inference", json={"texts": [text]}, headers=headers)
+
+
+@pytest.mark.labelf_recording("sentiment.toml", strict=True)
+def test_marked(labelf_mock, labelf_http, labelf_token):
+    assert classify(labelf_http, labelf_token, "I love it").json()[0]["predictions"][0]["score"] == 0.8125
+    assert classify(labelf_http, labelf_token, "I hate it").json()["error_code"] == "TEXT_NOT_RECORDED"
+
+
+def test_unmarked_after_it(labelf_mock, labelf_http, labelf_token):
+    assert classify(labelf_http, labelf_token, "I love it").status_code == 404  # the recording went with the test
+
+
+def test_by_handle(labelf_mock, labelf_http, labelf_token):
+    labelf_mock.use_recording("sentiment.toml")
+    assert classify(labelf_http, labelf_token, "I hate it").status_code == 200  # not strict: its own answer
+
+
+@pytest.mark.labelf_recording("broken.toml")
+def test_a_broken_file_fails_the_setup(labelf_mock):
+    pass
+"""
+
+
+def test_the_recording_marker_and_handle_work_against_a_remote_mock(
+    pytester: pytest.Pytester, remote_url: tuple[str, ControlledApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, controlled = remote_url
+    monkeypatch.setenv("LABELF_MOCK_CONTROL_TOKEN", _TOKEN)
+    pytester.makepyfile(_RECORDED)
+    (pytester.path / "sentiment.toml").write_text(RECORDING, encoding="utf-8")
+    (pytester.path / "broken.toml").write_text(RECORDING.replace("0.8125", '"high"'), encoding="utf-8")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", "--labelf-mock-url", url)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*@pytest.mark.labelf_recording: Recording *broken.toml*score is 'high'*"])
+    assert controlled.store.open_count == 0
+    assert controlled.mock.replay.recordings == []  # the default session never saw them

@@ -138,8 +138,13 @@ def test_a_control_session_answers_from_the_servers_recordings(tmp_path: Path) -
             headers = {"Authorization": f"Bearer {remote.issue_token()}"}
             with httpx.Client(base_url=remote.api_url, headers=headers) as api:
                 got = api.post("/models/7/inference", json={"texts": ["I love it"]})
-            assert got.json()[0]["predictions"][0] == {"label": "positive", "score": 0.8125}
-            with pytest.raises(RuntimeError, match="answers from the recordings it was started with"):
-                remote.use_recording(tmp_path / "s.toml")
+                assert got.json()[0]["predictions"][0] == {"label": "positive", "score": 0.8125}
+                (tmp_path / "newer.toml").write_text(RECORDING.replace("0.8125", "0.75"), encoding="utf-8")
+                remote.use_recording(tmp_path / "newer.toml")  # the session's own, over the server's
+                newer = api.post("/models/7/inference", json={"texts": ["I love it"]}).json()[0]["predictions"][0]
+                assert newer == {"label": "positive", "score": 0.75}
+                remote.reset()  # the server's stays
+                again = api.post("/models/7/inference", json={"texts": ["I love it"]}).json()[0]["predictions"][0]
+                assert again == {"label": "positive", "score": 0.8125}
     finally:
         assert served.stop() == 0
