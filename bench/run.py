@@ -1,6 +1,6 @@
 """labelf-testkit benchmarks, every figure next to a baseline measured in the same run.
 
-Usage: python bench/run.py [--quick] [--control] [--output bench/results/latest.md]
+Usage: python bench/run.py [--quick] [--control | --overhead] [--output bench/results/latest.md]
 
 1. Token endpoint over a real socket (uvicorn, one worker): throughput and p50/p99 latency, beside a bare ASGI
    app on the same stack (the framework ceiling); on uvicorn's httptools parser when installed, and on h11 for
@@ -9,8 +9,10 @@ Usage: python bench/run.py [--quick] [--control] [--output bench/results/latest.
    say so).
 1b. In-process app time per token request (no socket, no HTTP parser) beside a Starlette constant route:
    the ratio that survives noisy machines best.
-2. Per-test overhead of the plugin: 500 generated tests that each fetch a token through ``labelf_intercept``,
-   the same body with ``pytest-httpx`` answering a canned token, and 500 empty tests.
+2. Per-test overhead of the plugin (bench/overhead.py; only this with ``--overhead``): 500 generated tests that
+   each fetch a token through ``labelf_intercept`` (also without TLS resumption, and with connections kept
+   across tests: not shipped, for comparison), the same body with ``pytest-httpx`` answering a canned token,
+   and 500 empty tests.
 3. Start and stop of the session socket server, beside uvicorn serving the bare app.
 4. Resident memory growth after issuing 1,000,000 tokens (and 20,000 through the whole app in-process), bytes
    per revocation, and the memory a full journal of huge requests holds.
@@ -32,7 +34,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -315,59 +316,6 @@ def bench_app_time(requests: int, rounds: int) -> dict[str, float]:
     return best_app_time(cases, requests, rounds)
 
 
-# --- plugin overhead -----------------------------------------------------------------------------------
-
-_SUITES = {
-    "empty": "def test_{i}():\n    pass\n",
-    "labelf": textwrap.dedent("""
-        def test_{i}(labelf_intercept):
-            fetch_token()
-    """),
-    "pytest-httpx": textwrap.dedent("""
-        def test_{i}(httpx_mock):
-            httpx_mock.add_response(url=URL, json=CANNED)
-            fetch_token()
-    """),
-}
-_HEADER = textwrap.dedent("""
-    import httpx
-
-    URL = "https://auth.app.labelf.ai/oauth2/token"
-    CANNED = {"access_token": "ory_at_x", "expires_in": 3122063999, "scope": "", "token_type": "bearer"}
-
-    CLIENT = httpx.Client()  # one client, as an application would keep; creating one costs ~17 ms of TLS setup
-
-    def fetch_token():
-        response = CLIENT.post(URL, data={"grant_type": "client_credentials"}, auth=("CLIENT_ID", "CLIENT_SECRET"))
-        assert response.status_code == 200 and response.json()["token_type"] == "bearer"
-""")
-
-
-def bench_plugin_overhead(tests: int, repeats: int) -> dict[str, float]:
-    """Best of ``repeats`` runs of each suite, the suites taking turns, so a noisy neighbour hurts all alike."""
-    best = dict.fromkeys(_SUITES, float("inf"))
-    loads = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, body in _SUITES.items():
-            folder = Path(tmp) / name
-            folder.mkdir()
-            (folder / "test_suite.py").write_text(_HEADER + "".join(body.format(i=i) for i in range(tests)))
-            (folder / "pytest.ini").write_text("[pytest]\n")
-        for _ in range(repeats):
-            for name in _SUITES:
-                started = time.perf_counter()
-                subprocess.run(
-                    [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-x"],
-                    cwd=Path(tmp) / name,
-                    check=True,
-                    capture_output=True,
-                )
-                best[name] = min(best[name], time.perf_counter() - started)
-                loads.append(os.getloadavg()[0])
-    per_test = {name: (value - best["empty"]) / tests * 1000 for name, value in best.items() if name != "empty"}
-    return per_test | {"empty_suite_s": best["empty"], "load_min": min(loads), "load_max": max(loads)}
-
-
 # --- start/stop and memory -----------------------------------------------------------------------
 
 
@@ -480,7 +428,7 @@ def report(
     throughput: list[tuple[str, dict[str, float]]],
     npm: dict[str, float],
     app_time: dict[str, float],
-    overhead: dict[str, float],
+    overhead_table: list[str],
     start_stop: dict[str, float],
     memory: dict[str, float],
     tokens: int,
@@ -518,17 +466,8 @@ def report(
         f"| Starlette route, constant 200 (floor) | {floor:.1f} | 1.00x |",
         f"| labelf mock /oauth2/token | {app_time['mock']:.1f} | {app_time['mock'] / floor:.2f}x |",
     ]
-    httpx_cost = overhead["pytest-httpx"]
+    lines += ["", *overhead_table, ""]
     lines += [
-        "",
-        "| per-test overhead (500 tests, minus an empty suite) | ms/test | vs pytest-httpx |",
-        "|---|---|---|",
-        f"| labelf_intercept: real token from the mock over a loopback TLS socket | {overhead['labelf']:.2f} | "
-        f"{overhead['labelf'] / httpx_cost:.2f}x |",
-        f"| pytest-httpx: canned response | {httpx_cost:.2f} | 1.00x |",
-        f"| (empty suite of 500 tests, whole run) | {overhead['empty_suite_s'] * 1000:.0f} ms total | |",
-        f"| (load average during these runs, 2 CPUs) | {overhead['load_min']:.1f} to {overhead['load_max']:.1f} | |",
-        "",
         "| session socket server (median of 20) | start ms | stop ms |",
         "|---|---|---|",
         f"| labelf mock | {start_stop['mock_start_ms']:.1f} | {start_stop['mock_stop_ms']:.1f} |",
@@ -560,7 +499,20 @@ def main() -> None:
     parser.add_argument(
         "--control", action="store_true", help="only the control API's costs (bench/control.py): sessions, latency"
     )
+    parser.add_argument(
+        "--overhead", action="store_true", help="only the plugin's per-test overhead (bench/overhead.py)"
+    )
     args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    import overhead  # bench/overhead.py, beside this file
+
+    tests, repeats = (100, 1) if args.quick else (500, 5 if args.overhead else 3)
+    if args.overhead:
+        table = "\n".join(overhead.table(overhead.measure(tests, repeats), tests, repeats)) + "\n"
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(table)
+        print(table)
+        return
     if args.control:
         sys.path.insert(0, str(HERE))
         import control  # bench/control.py, beside this file
@@ -570,7 +522,7 @@ def main() -> None:
         Path(args.output).write_text(table)
         print(table)
         return
-    seconds, tests, repeats, rounds = (2, 100, 1, 5) if args.quick else (5, 500, 3, 20)
+    seconds, rounds = (2, 5) if args.quick else (5, 20)
     tokens, requests = (100_000, 5_000) if args.quick else (1_000_000, 20_000)
     print("throughput…", flush=True)
     throughput = bench_throughput(seconds)
@@ -579,12 +531,12 @@ def main() -> None:
     print("in-process app time…", flush=True)
     app_time = bench_app_time(*((1_000, 3) if args.quick else (3_000, 7)))
     print("plugin overhead…", flush=True)
-    overhead = bench_plugin_overhead(tests, repeats)
+    overhead_table = overhead.table(overhead.measure(tests, repeats), tests, repeats)
     print("start/stop…", flush=True)
     start_stop = bench_start_stop(rounds)
     print("memory…", flush=True)
     memory = bench_memory(tokens, requests)
-    table = report(throughput, npm, app_time, overhead, start_stop, memory, tokens, requests)
+    table = report(throughput, npm, app_time, overhead_table, start_stop, memory, tokens, requests)
     if args.startup:
         print("install weight…", flush=True)
         sys.path.insert(0, str(HERE))
