@@ -18,7 +18,7 @@ import requests.adapters
 
 from labelf_testkit.contract_tests.plugin import NOT_RUN
 from labelf_testkit.handle import Credentials
-from labelf_testkit.live import LiveBudgetExceeded, LiveGuard, LiveTargetStopped, RequestBudget, trust
+from labelf_testkit.live import LiveBudgetExceeded, LiveGuard, LiveTargetStopped, RequestBudget, on_loopback, trust
 from labelf_testkit.mock_server import ClientConfig, MockApp, MockConfig, create_app
 from labelf_testkit.mock_server.endpoints import REVOKE_PATH, TOKEN_PATH
 
@@ -187,6 +187,8 @@ class _GuardedAdapter(requests.adapters.HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         method, url = request.method or "GET", request.url or ""
+        if on_loopback(url):  # a proxy from the environment (HTTP_PROXY, ALL_PROXY) cannot reach this machine
+            kwargs["proxies"] = {}
         guard = self._target.guard
         if guard is None:
             self._target.budget.spend(method, url)

@@ -12,7 +12,6 @@ pytest and the standard library.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import os
 import ssl
@@ -27,6 +26,8 @@ from urllib.parse import quote_plus, urlsplit
 
 import pytest
 
+from .mock_server.internal import is_loopback_host
+
 __all__ = [
     "LIVE_BUDGET",
     "LiveBudgetExceeded",
@@ -36,6 +37,7 @@ __all__ = [
     "SharedBudget",
     "configure_live",
     "live_budget",
+    "on_loopback",
     "require_tls_or_loopback",
     "start_live_run",
     "trust",
@@ -146,17 +148,18 @@ def _lock_file(handle: IO[str]) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
 
 
+def on_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (``127.0.0.0/8``, ``::1``, ``localhost``): no proxy can reach it."""
+    host = urlsplit(url).hostname
+    return bool(host) and is_loopback_host(host or "")
+
+
 def require_tls_or_loopback(url: str, option: str) -> None:
     """Refuse a live URL that would carry credentials in cleartext: https, or plain http only on loopback."""
     parts = urlsplit(url)
     if parts.scheme == "https":
         return
-    host = (parts.hostname or "").lower()
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if parts.scheme != "http" or not loopback:
+    if parts.scheme != "http" or not on_loopback(url):
         raise pytest.UsageError(
             f"{option}={url}: a live target must use https (plain http is accepted only on loopback, e.g. "
             "http://127.0.0.1:8080), because client credentials and tokens would travel in cleartext."

@@ -9,8 +9,12 @@ from typing import cast
 
 import httpx
 import pytest
+import requests
 
 from labelf_testkit import connect
+from labelf_testkit.contract_tests.service import ContractTarget
+from labelf_testkit.handle import Credentials
+from labelf_testkit.live import RequestBudget, on_loopback
 from labelf_testkit.mock_server import MockApp, SocketServer, create_app
 from labelf_testkit.mock_server.control import ControlAccess, ControlledApp
 from labelf_testkit.mock_server.drift.live import LiveCap, LiveService
@@ -55,6 +59,33 @@ def test_drift_and_record_reach_a_loopback_live_service(served: str) -> None:
         assert live.send("GET", f"{served}/v2/models", {}, b"").status == 401  # the mock's answer, not the proxy's
     finally:
         live.close()
+
+
+@pytest.mark.usefixtures("dead_proxy")
+def test_the_contract_suites_requests_session_reaches_a_loopback_target(served: str) -> None:
+    """schemathesis sends through it, in socket mode and in live mode against a loopback labelf-mock serve."""
+    with httpx.Client() as http:
+        target = ContractTarget(
+            "socket", http, served, served, Credentials("CLIENT_ID", "CLIENT_SECRET"), "1", RequestBudget(None)
+        )
+        with target.requests_session() as session:
+            assert session.get(f"{served}/v2/models").status_code == 401  # the mock's answer, not the proxy's
+            with pytest.raises(requests.exceptions.ProxyError):  # another host still goes through the proxy
+                session.get("http://mock-host.invalid/v2/models", timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8080", True),
+        ("https://[::1]/v2", True),
+        ("http://localhost", True),
+        ("https://api.labelf.ai", False),
+        ("x", False),
+    ],
+)
+def test_on_loopback(url: str, loopback: bool) -> None:
+    assert on_loopback(url) is loopback
 
 
 @pytest.mark.parametrize(
