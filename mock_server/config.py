@@ -85,6 +85,8 @@ class ClientConfig:
         _check_choice(f"{where}.role", self.role, ROLES)
         if not self.client_id:
             raise _bad("clients[].client_id", self.client_id, "A client id must be a non-empty string.")
+        if not self.client_secret:  # Hydra gives every client that authenticates with a secret one (never empty)
+            raise _bad(f"{where}.client_secret", "", "A client secret must be a non-empty string.")
         if self.token_endpoint_auth_method not in _AUTH_METHODS:
             raise _bad(
                 f"{where}.token_endpoint_auth_method",
@@ -154,9 +156,10 @@ def _check_choice(key: str, value: object, choices: tuple[str, ...]) -> None:
         raise _bad(key, value, f"Expected one of {', '.join(choices)}.")
 
 
-def _check_lifetime(key: str, value: object) -> int:
+def _check_lifetime(key: str, value: object, unit: str = "seconds") -> int:
+    """``value`` when it is a positive integer (a number of ``unit``); else a :class:`ConfigError` naming both."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _bad(key, value, "Expected a positive integer number of seconds.")
+        raise _bad(key, value, f"Expected a positive integer number of {unit}.")
     return value
 
 
@@ -195,7 +198,7 @@ class MockConfig:
         for _, role in self.api_key_roles:
             _check_choice("api_key_roles", role, ROLES)
         if self.quota is not None:
-            _check_lifetime("quota", self.quota)
+            _check_lifetime("quota", self.quota, "texts")
         if self.issuer is not None:
             url = urlsplit(self.issuer) if isinstance(self.issuer, str) else None
             if url is None or url.scheme not in {"http", "https"} or not url.netloc:
@@ -341,14 +344,14 @@ def config_from_mapping(raw: Mapping[str, Any], base: MockConfig | None = None) 
     if "expires_in" in raw:
         changes["expires_in"] = _check_lifetime("expires_in", raw["expires_in"])
     if "max_body_bytes" in raw:
-        changes["max_body_bytes"] = _check_lifetime("max_body_bytes", raw["max_body_bytes"])
+        changes["max_body_bytes"] = _check_lifetime("max_body_bytes", raw["max_body_bytes"], "bytes")
     if "api_keys" in raw:
         changes["api_keys"] = _str_tuple("api_keys", raw["api_keys"])
     for name in ("issuer", "token_format", "api_generation"):
         if name in raw:
             changes[name] = raw[name]  # checked by MockConfig
     if "quota" in raw:
-        changes["quota"] = _check_lifetime("quota", raw["quota"])
+        changes["quota"] = _check_lifetime("quota", raw["quota"], "texts")
     if "recordings" in raw:
         changes["recordings"] = _paths("recordings", raw["recordings"])
     if "recording_strict" in raw:

@@ -58,6 +58,12 @@ def test_json_file_and_env_override(tmp_path: Path) -> None:
         ),
         ('api_keys = ["sk_live_x"]', "Config 'api_keys' has value 'sk_live_x'"),
         ('[[models]]\nmodel_id = "m"\nlabels = []', "Config 'models[m].labels' has value []"),
+        (
+            '[[clients]]\nclient_id = "a"\nclient_secret = ""',
+            "Config 'clients[a].client_secret' has value ''. A client",
+        ),
+        ("quota = -1", "Config 'quota' has value -1. Expected a positive integer number of texts."),
+        ("max_body_bytes = 0", "Config 'max_body_bytes' has value 0. Expected a positive integer number of bytes."),
     ],
 )
 def test_bad_values_name_key_and_value(tmp_path: Path, text: str, message: str) -> None:
@@ -89,6 +95,8 @@ def test_client_spec_splits_at_first_colon() -> None:
     assert parse_client_spec("id:se:cret") == ClientConfig("id", "se:cret")
     with pytest.raises(ConfigError, match="Expected ID:SECRET"):
         parse_client_spec("no-colon")
+    with pytest.raises(ConfigError, match="A client secret must be a non-empty string"):
+        parse_client_spec("id:")  # `--client id:` and LABELF_MOCK_CLIENTS=id: registered a client with no secret
 
 
 def test_duplicate_ids_are_refused() -> None:
