@@ -74,9 +74,10 @@ def _document(raw: bytes, content_type: str) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise bad_field("body", f"A recording is a JSON object or a TOML table, not {type(data).__name__}.")
         return data
+    hint = " (curl -d drops line breaks: use --data-binary @FILE)" if "form-urlencoded" in content_type else ""
     raise bad_field(
         "body",
-        f"The body is {' and '.join(problems)}. Send the recording file as it is, with Content-Type "
+        f"The body is {' and '.join(problems)}. Send the recording file as it is{hint}, with Content-Type "
         "application/json or application/toml.",
     )
 

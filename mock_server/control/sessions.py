@@ -222,7 +222,7 @@ class SessionStore:
             raise ControlError(
                 403,
                 "wrong_secret",
-                f"client_secret is not session {session_id!r}'s secret, or this mock restarted since that session "
+                f"client_secret is not the secret of session {session_id!r}, or this mock restarted since it "
                 "was opened (each start has a new key, so earlier sessions cannot be resumed): open a new session "
                 "with POST /__labelf/sessions.",
                 "client_secret",

@@ -124,6 +124,13 @@ def _wrong_labels() -> str:
         ("", b"\xff\xfe", {}, "body", "UTF-8"),
         ("", b"  ", {}, "body", "empty"),
         ("", b"[[x", {}, "body", "not JSON"),
+        (
+            "",
+            b"format = 'x' host = 'y'",
+            {"content-type": "application/x-www-form-urlencoded"},
+            "body",
+            "--data-binary",
+        ),
         ("", b"[1, 2]", {}, "body", "not list"),
         ("", b"format = 'x'", TOML, "body", "format is 'x'"),
         ("", RECORDING.replace("0.8125", '"high"').encode(), TOML, "body", "score"),
