@@ -1,9 +1,10 @@
 """A faithful mock of Labelf's auth server (an Ory Hydra) and model API, as a Starlette app.
 
 Import what you need from here (``from labelf_testkit.mock_server import create_app, MockConfig``); ``__all__``
-is what a user needs.  Modules whose names start with ``_``, and :mod:`.internal` (what the kit's own plugin
-reaches), are internal.  Each name is imported from its module on first use, so reading a light constant does
-not load Starlette.
+is what a user needs (the list in the docs' API reference).  Modules whose names start with ``_``, and
+:mod:`.internal` (what the kit's own plugin reaches), are internal; the names the package exported before 0.3
+that are not in ``__all__`` now are internal too, and still importable from here.  Each name is imported from
+its module on first use, so reading a light constant does not load Starlette.
 """
 
 from __future__ import annotations
