@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._routing import Route, UnroutableRequestError, current, is_localhost_name
+from ._uvloop_patches import uvloop_patches
 from .mock_server.internal import normalize_host
 
 __all__ = ["ImportWatcher", "client_patches", "patches_for"]
@@ -314,4 +315,11 @@ def _aiohttp() -> list[_Patch]:
 
 
 #: The clients patched here, by the package whose import loads every module a patch needs.
-_CLIENTS = {"requests": _requests, "urllib3": _urllib3, "httpx": _httpx, "httpcore": _httpcore, "aiohttp": _aiohttp}
+_CLIENTS = {
+    "requests": _requests,
+    "urllib3": _urllib3,
+    "httpx": _httpx,
+    "httpcore": _httpcore,
+    "aiohttp": _aiohttp,
+    "uvloop": uvloop_patches,  # an event loop rather than a client: it resolves and connects in libuv
+}

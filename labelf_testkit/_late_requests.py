@@ -40,6 +40,7 @@ __all__ = [
     "TestRun",
     "guard",
     "guarding",
+    "note",
     "origin",
     "origin_of_this_thread",
     "register",
@@ -163,6 +164,14 @@ def register(sock: socket.socket | tuple[Any, ...], late: Origin) -> None:
         _late_clients[(local[0], local[1])] = late
 
 
+def note(local: object, peer: object) -> None:
+    """A connection from ``local`` to ``peer`` was made; registered if it goes to the mock and the caller was left
+    running by a finished test (for connections made below ``socket.connect``: uvloop's)."""
+    late = origin()
+    if late is not None and isinstance(local, tuple) and isinstance(peer, tuple) and tuple(peer[:2]) in _served:
+        register(local, late)
+
+
 @contextmanager
 def guarding() -> Iterator[None]:
     """For a test that uses the mock without interception: while threads a finished test left running are
@@ -193,7 +202,9 @@ def _guard_patches() -> list[tuple[Any, str, Any]]:
 
         return patched
 
-    return [(cls, "connect", wrap(cls.connect)), (cls, "connect_ex", wrap(cls.connect_ex))]
+    from ._uvloop_patches import uvloop_late_guard  # below socket.connect: uvloop connects in C
+
+    return [(cls, "connect", wrap(cls.connect)), (cls, "connect_ex", wrap(cls.connect_ex)), *uvloop_late_guard()]
 
 
 def take_arrivals() -> list[str]:

@@ -36,6 +36,7 @@ PASSING = {
     "test_recorded_anywhere.py": 2,
     "test_remote_ready.py": 3,
     "test_interception_guide.py": 3,
+    "test_interception_on_uvloop.py": 1,
     "test_journal_timing.py": 1,
 }
 

@@ -6,6 +6,8 @@ httpx's and aiohttp's async clients, to a Labelf URL through interception and to
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -66,10 +68,21 @@ ANYIO = {
     '@pytest.fixture(scope="module")\nasync def loop_for_the_module(anyio_backend):\n    yield',
     "uses": "loop_for_the_module, ",
 }
+#: anyio on uvloop: uvloop connects in C, below the ``socket.connect`` that sees Python's own loop's connections.
+ANYIO_UVLOOP = {
+    "mark": "@pytest.mark.anyio",
+    "setup": '@pytest.fixture(scope="module")\ndef anyio_backend():\n    return ("asyncio", {"use_uvloop": True})\n\n'
+    '@pytest.fixture(scope="module")\nasync def loop_for_the_module(anyio_backend):\n'
+    "    import uvloop\n    assert isinstance(asyncio.get_running_loop(), uvloop.Loop)\n    yield",
+    "uses": "loop_for_the_module, ",
+}
 PRODUCTION = '"https://auth.app.labelf.ai/oauth2/token"'
+RUNNERS = {"pytest-asyncio": PYTEST_ASYNCIO, "anyio": ANYIO}
+if importlib.util.find_spec("uvloop") is not None:  # no Windows build
+    RUNNERS["anyio-uvloop"] = ANYIO_UVLOOP
 
 
-@pytest.mark.parametrize("runner", [PYTEST_ASYNCIO, ANYIO], ids=["pytest-asyncio", "anyio"])
+@pytest.mark.parametrize("runner", list(RUNNERS.values()), ids=list(RUNNERS))
 @pytest.mark.parametrize("client", sorted(CLIENTS))
 @pytest.mark.parametrize(
     ("fixture", "url", "later", "own_url"),
