@@ -71,10 +71,12 @@ def test_the_loops_own_connections_reach_the_mock() -> None:
         writer.write(REQUEST)
         assert (await reader.read()).startswith(b"HTTP/1.1 200 ")  # verified against the mock's CA, by name
         writer.close()
+        await writer.wait_closed()
         reader, writer = await asyncio.open_connection("api.labelf.ai", 80)  # plain http: the mock's http server
         writer.write(REQUEST)
         assert (await reader.read()).startswith(b"HTTP/1.1 200 ")
         writer.close()
+        await writer.wait_closed()
         answers = await asyncio.get_running_loop().getaddrinfo("auth.app.labelf.ai", 443, type=socket.SOCK_STREAM)
         assert {address[4][0] for address in answers} == {"127.0.0.1"}
 
@@ -115,6 +117,7 @@ def test_block_other_hosts_holds() -> None:
             refused.append(name)
         _, writer = await asyncio.open_connection("localhost", int(mock.base_url.rsplit(":", 1)[1]))
         writer.close()  # loopback still passes
+        await writer.wait_closed()
 
     on_uvloop(elsewhere, block_other_hosts=True)
     assert len(refused) == len(["ip", "name", "getaddrinfo", "udp", "httpx", "aiohttp"])
