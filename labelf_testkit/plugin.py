@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 _RESTARTS = pytest.StashKey[list[str]]()
 #: The ``labelf_config`` the session's ``labelf_mock_server`` was built from, and the first test that used it.
 _SERVER_CONFIG = pytest.StashKey[tuple["MockConfig", str | None]]()
+_CREDENTIALS_CONFIG = pytest.StashKey[tuple["MockConfig", str | None]]()
 _THREADS = pytest.StashKey[frozenset["threading.Thread"]]()
 _RUN = pytest.StashKey["TestRun"]()
 _MOCK_ONLY = "mock-only fixture: it is not available with --labelf-target=live"
@@ -100,6 +101,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             let_httpx_mock_pass_labelf(item)
         if "labelf_mock_server" in item.fixturenames:
             item.fixturenames.append("_labelf_one_server_config")  # checked once the test's fixtures are known
+        if "labelf_credentials" in item.fixturenames:  # also under labelf_target, labelf_http, labelf_token
+            item.fixturenames.append("_labelf_one_credentials_config")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -225,18 +228,39 @@ def _labelf_one_server_config(
     """Scope: function; added to every test that uses ``labelf_mock_server``. That server is one per session,
     built from the first ``labelf_config`` a test saw: refuse a test that sees another one (overridden in its
     directory), which would silently get a server that does not serve its config."""
-    served, first_test = request.config.stash[_SERVER_CONFIG]
+    _one_config(request, labelf_config, _SERVER_CONFIG, "labelf_mock_server is one server per session")
+
+
+@pytest.fixture
+def _labelf_one_credentials_config(
+    request: pytest.FixtureRequest, labelf_config: MockConfig, labelf_credentials: Credentials
+) -> None:
+    """Scope: function; added to every test that uses ``labelf_credentials`` (so also ``labelf_target``,
+    ``labelf_http``, ``labelf_token``). They are session-scoped, built from the first ``labelf_config`` a test
+    saw: refuse a test that sees another one, whose server would refuse those credentials (a silent 401)."""
+    if _CREDENTIALS_CONFIG in request.config.stash:  # not in live mode or against a remote mock
+        what = "labelf_credentials (and labelf_target, labelf_http, labelf_token) are one per session"
+        _one_config(request, labelf_config, _CREDENTIALS_CONFIG, what)
+
+
+def _one_config(
+    request: pytest.FixtureRequest,
+    labelf_config: MockConfig,
+    key: pytest.StashKey[tuple[MockConfig, str | None]],
+    what: str,
+) -> None:
+    served, first_test = request.config.stash[key]
     if labelf_config is not served:
-        built = f"that {first_test} sees" if first_test else "seen where the server was first requested"
+        built = f"that {first_test} sees" if first_test else "seen where it was first requested"
         pytest.fail(
-            "labelf-testkit: labelf_mock_server is one server per session, already built from the labelf_config "
-            f"{built}, but this test sees another labelf_config (overridden in its directory). Use "
-            "labelf_mock or labelf_intercept (one server per distinct labelf_config), or define labelf_config "
-            "once (in the root conftest.py).",
+            f"labelf-testkit: {what}, already built from the labelf_config {built}, but this test sees another "
+            "labelf_config (overridden in its directory). Use labelf_mock or labelf_intercept (one server per "
+            "distinct labelf_config; their .credentials, .base_url and .api_url follow it), or define "
+            "labelf_config once (in the root conftest.py). See docs/guide/fixtures.md.",
             pytrace=False,
         )
     if first_test is None:
-        request.config.stash[_SERVER_CONFIG] = (served, request.node.nodeid)
+        request.config.stash[key] = (served, request.node.nodeid)
 
 
 def _recover(config: pytest.Config, server: SocketServer) -> None:
@@ -397,6 +421,7 @@ def labelf_credentials(request: pytest.FixtureRequest, labelf_config: MockConfig
     if not is_live(request.config):
         first = labelf_config.clients[0]
         client_id, secret = first.client_id, first.client_secret
+        request.config.stash[_CREDENTIALS_CONFIG] = (labelf_config, None)
     else:
         client_id, secret = os.environ.get("LABELF_CLIENT_ID", ""), os.environ.get("LABELF_CLIENT_SECRET", "")
         if not client_id or not secret:

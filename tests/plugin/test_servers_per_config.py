@@ -167,3 +167,33 @@ def test_next_test_sees_only_its_own_traffic(labelf_intercept):
 """
     )
     run(pytester).assert_outcomes(passed=2)
+
+
+def _credentials_directory(pytester: pytest.Pytester, name: str, fixture: str) -> None:
+    _directory(pytester, name)
+    (pytester.path / name / f"test_{name}_credentials.py").write_text(
+        "import requests\n"
+        f"\ndef test_credentials_fit_the_mock(labelf_mock, {fixture}):\n"
+        "    response = requests.post(labelf_mock.token_url, data={'grant_type': 'client_credentials'},\n"
+        "                             auth=labelf_mock.credentials.auth, timeout=5)\n"
+        f"    assert response.status_code == 200 and labelf_mock.credentials.client_id == 'app-{name}'\n"
+    )
+
+
+@pytest.mark.parametrize("fixture", ["labelf_credentials", "labelf_http"])
+def test_session_credentials_with_two_configs_get_an_error_not_a_silent_401(
+    pytester: pytest.Pytester, fixture: str
+) -> None:
+    # labelf_credentials (and labelf_target, labelf_http, labelf_token on it) is session-scoped: built from the
+    # first labelf_config, its client is unknown to the server of another directory's labelf_config.
+    _credentials_directory(pytester, "a", fixture)
+    _credentials_directory(pytester, "b", fixture)
+    result = run(pytester)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*labelf_credentials (and labelf_target, labelf_http, labelf_token) are one per session, already built "
+            "from the labelf_config that a/test_a_credentials.py::test_credentials_fit_the_mock sees, but this "
+            "test sees another labelf_config*"
+        ]
+    )
