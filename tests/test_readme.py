@@ -170,6 +170,8 @@ def test_a_block_keeps_its_nested_fences_and_language() -> None:
 
 
 def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:
+    # both install `.`: they run in a checkout, and the README says so (elsewhere pip finds nothing to install)
+    assert "In a checkout of this repository" in README.split("## Quick start", 1)[1].split("```", 1)[0]
     serve, test = quick_start_commands()
     assert serve.endswith("labelf-mock serve")
     assert test.endswith("python -m pytest -n auto --cov")
