@@ -131,9 +131,11 @@ def test_another_mock_is_not_answered_by_the_previous_one(production: Production
         second.stop()
 
 
-def test_shared_session_across_tests_reaches_what_each_test_would_reach(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_shared_session_across_tests_reaches_what_each_test_would_reach(pytester: pytest.Pytester, scheme: str) -> None:
     """Row 3 through the fixtures: a module-level session, an intercepted test, then a test without
-    interception (production answers) and one under another labelf_config (its own mock answers)."""
+    interception (production answers) and one under another labelf_config (its own mock answers).  Plain http
+    too: ``http://`` Labelf URLs go to the mock's http server, whose connections end with the test as well."""
     pytester.makeconftest(
         """
         import socket
@@ -157,7 +159,7 @@ def test_shared_session_across_tests_reaches_what_each_test_would_reach(pytester
         from labelf_testkit.mock_server import ClientConfig, MockConfig
 
         SESSION = requests.Session()
-        URL = "https://auth.app.labelf.ai/oauth2/token"
+        URL = "SCHEME://auth.app.labelf.ai/oauth2/token"
         GRANT = {"grant_type": "client_credentials"}
 
         def test_1_intercepted(labelf_intercept):
@@ -179,7 +181,7 @@ def test_shared_session_across_tests_reaches_what_each_test_would_reach(pytester
             response = SESSION.post(URL, data=GRANT, auth=("CLIENT_ID", "CLIENT_SECRET"))
             assert response.status_code == 200, response.text
             assert len(labelf_intercept.journal) == 1
-        """
+        """.replace("SCHEME", scheme)
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
