@@ -91,6 +91,9 @@ def bench_control_latency(calls: int) -> dict[str, float]:
                 content="grant_type=client_credentials",
                 headers={"authorization": BASIC, "content-type": "application/x-www-form-urlencoded"},
             )
+        mine = http.post(f"{base}/__labelf/sessions").json()  # an opened session, to resume and load into
+        resume = {"client_secret": mine["client_secret"]}
+        recording = _recording(1000)
         operations = {
             "token request (baseline)": lambda: http.post(
                 f"{base}/oauth2/token",
@@ -104,6 +107,8 @@ def bench_control_latency(calls: int) -> dict[str, float]:
             "POST verify/called (200 entries)": lambda: http.post(
                 f"{control}/verify/called", json={"route": "token", "times": None}
             ),
+            "POST resume (an open session)": lambda: http.post(f"{mine['control_url']}/resume", json=resume),
+            "POST recordings (1,000 texts)": lambda: http.post(f"{mine['control_url']}/recordings", content=recording),
         }
         out: dict[str, float] = {}
         for name, call in operations.items():
@@ -115,10 +120,34 @@ def bench_control_latency(calls: int) -> dict[str, float]:
                 assert response.status_code < 400 or name.startswith("GET faults"), response.text
                 if name.startswith("POST faults") and index % 50 == 49:
                     http.delete(f"{control}/faults")
+                if name.startswith("POST recordings"):
+                    http.delete(f"{mine['control_url']}/recordings")
             samples.sort()
             out[f"{name}|p50"] = samples[len(samples) // 2]
             out[f"{name}|p99"] = samples[int(len(samples) * 0.99)]
     return out
+
+
+def _recording(texts: int) -> bytes:
+    """A recording of ``texts`` texts on a five-label model, as ``labelf-mock record`` writes it in JSON."""
+    labels = ["billing", "delivery", "product quality", "account", "other"]
+    answers = [
+        {
+            "model_id": "2",
+            "text": f"ticket {i} about an order",
+            "predictions": [{"label": x, "score": 0.2} for x in labels],
+        }
+        for i in range(texts)
+    ]
+    document = {
+        "format": "labelf-recording/1",
+        "host": "https://api.app.labelf.ai",
+        "taken_at": "2026-12-01T09:30:00Z",
+        "api_generation": "older",
+        "models": [{"model_id": "2", "name": "Support topic", "labels": labels}],
+        "inference": answers,
+    }
+    return json.dumps(document).encode()
 
 
 _MEMORY_PROBE = """
