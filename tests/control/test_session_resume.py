@@ -161,3 +161,17 @@ def test_a_closed_session_is_a_value_error_too(served: str) -> None:
         labelf._control.call("DELETE", f"/sessions/{labelf.session_id}")
         with pytest.raises(ValueError, match="No open session"):
             labelf.clock.now()
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1]", b'{"error": "unknown_model", "message": "No model"}'])
+def test_only_an_unknown_session_is_a_session_closed_error(body: bytes) -> None:
+    from labelf_testkit._control_client import ControlClient
+
+    client = ControlClient("http://127.0.0.1:9", None)
+    client._http = httpx.Client(
+        base_url=client.base_url, transport=httpx.MockTransport(lambda request: httpx.Response(404, content=body))
+    )
+    with pytest.raises(ValueError) as raised:
+        client.call("GET", "/sessions/x/models/9")
+    assert not isinstance(raised.value, SessionClosedError)
+    client.close()
