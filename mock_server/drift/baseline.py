@@ -81,6 +81,7 @@ class Baseline:
             "about": "Findings of `labelf-mock drift` accepted until a date; see docs/drift.md.",
             "accepted": accepted,
         }
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # folders made as needed, as for --report
         Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

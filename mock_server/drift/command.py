@@ -133,7 +133,11 @@ def _drift(args: argparse.Namespace) -> int:
         return _fail("drift", exc, redactor)
     today = dt.date.today()
     if args.update_baseline:
-        Baseline.write(args.update_baseline, run.findings, today + dt.timedelta(days=args.baseline_days))
+        try:
+            Baseline.write(args.update_baseline, run.findings, today + dt.timedelta(days=args.baseline_days))
+        except OSError as exc:
+            problem = f"--update-baseline {args.update_baseline!r} cannot be written: {exc.strerror}"
+            return _fail("drift", DriftError(problem), redactor)
         baseline = Baseline.load(args.update_baseline)
     verdicts = classify(run.findings, baseline, today)
     if args.report:
@@ -167,6 +171,7 @@ def _take_snapshot(args: argparse.Namespace, redactor: Redactor) -> tuple[str, i
         live.close()
     out = Path(args.out)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # folders made as needed, as for record --out
         out.write_text(render(document, out, api), encoding="utf-8")
     except OSError as exc:
         raise DriftError(f"--out {str(out)!r} cannot be written: {exc.strerror}") from None

@@ -87,3 +87,20 @@ def test_the_snapshot_stops_before_reading_more_models_than_the_cap_allows(
     assert workspace.requests_served() - before == 2  # the documented request and the model list
     (line,) = capsys.readouterr().err.splitlines()
     assert "the workspace lists 2 models" in line
+
+
+@pytest.mark.usefixtures("credentials")
+def test_files_go_into_new_folders_and_an_unwritable_one_is_one_line(
+    workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live = ["--live-auth-url", workspace.url, "--live-api-url", workspace.url]
+    baseline, config = tmp_path / "new" / "baseline.json", tmp_path / "new" / "mock" / "labelf-mock.toml"
+    assert main(["drift", "--update-baseline", str(baseline), *live]) == 0
+    assert json.loads(baseline.read_text())["accepted"] == []
+    assert main(["snapshot", "--out", str(config), *live]) == 0
+    assert "[[models]]" in config.read_text()
+    capsys.readouterr()
+    (tmp_path / "a-file").write_text("")
+    assert main(["drift", "--update-baseline", str(tmp_path / "a-file" / "baseline.json"), *live]) == 2
+    (line,) = capsys.readouterr().err.splitlines()  # one line, no traceback
+    assert "--update-baseline" in line and "a-file/baseline.json' cannot be written: " in line
