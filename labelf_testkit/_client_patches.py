@@ -20,12 +20,14 @@ Nothing here imports a client: a client not imported yet needs no patch until it
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import importlib.abc
 import importlib.util
 import socket
 import sys
 import urllib.request
+import weakref
 from collections.abc import Callable
 from importlib.machinery import ModuleSpec
 from typing import Any
@@ -35,9 +37,11 @@ from ._routing import Route, UnroutableRequestError, current, is_localhost_name
 from ._uvloop_patches import uvloop_patches
 from .mock_server.internal import normalize_host
 
-__all__ = ["ImportWatcher", "client_patches", "patches_for"]
+__all__ = ["ImportWatcher", "client_patches", "close_kept_connections", "patches_for"]
 
 _Patch = tuple[Any, str, Any]
+#: aiohttp connections to the mock, by the route that made them (closed on the client's side when it ends).
+_KEPT: weakref.WeakKeyDictionary[Any, Route] = weakref.WeakKeyDictionary()
 
 
 def client_patches() -> list[_Patch]:
@@ -274,6 +278,7 @@ def _aiohttp() -> list[_Patch]:
     env_proxy = aiohttp.client.__dict__["get_env_proxy_for_url"]
     get, resolve = connectors.BaseConnector.__dict__["_get"], connectors.TCPConnector.__dict__["_resolve_host"]
     via_proxy = connectors.TCPConnector.__dict__["_create_proxy_connection"]
+    create = connectors.TCPConnector.__dict__["_create_connection"]
 
     def get_env_proxy_for_url(url: Any) -> Any:
         if _routed(url.host) is not None:
@@ -301,6 +306,13 @@ def _aiohttp() -> list[_Patch]:
         return [{"hostname": host, "host": address[0], "port": address[1], "family": socket.AF_INET, "proto": 0,
                  "flags": socket.AI_NUMERICHOST}]  # fmt: skip
 
+    async def _create_connection(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        protocol = await create(self, req, *args, **kwargs)
+        route = _routed(req.url.host)
+        if route is not None and req.proxy is None:
+            _KEPT[protocol] = route  # closed when the route ends: see close_kept_connections
+        return protocol
+
     async def _create_proxy_connection(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
         if _routed(req.url.host) is not None:
             raise _proxied(req.url.host, f"aiohttp proxy {req.proxy}")
@@ -311,7 +323,35 @@ def _aiohttp() -> list[_Patch]:
         (connectors.BaseConnector, "_get", _get),
         (connectors.TCPConnector, "_resolve_host", _resolve_host),
         (connectors.TCPConnector, "_create_proxy_connection", _create_proxy_connection),
+        (connectors.TCPConnector, "_create_connection", _create_connection),
     ]
+
+
+def close_kept_connections(route: Route) -> None:
+    """Close, on the client's side, the aiohttp connections to the mock that ``route`` made and a pool keeps.
+
+    The server closes them too when an interception ends, but an aiohttp pool only notices when its event loop
+    next reads the socket, which can be after it handed the connection to the next request (that request then
+    fails with ``ServerDisconnectedError`` instead of opening a new connection).  Closed here, the pool finds
+    them closed and opens new ones."""
+    for protocol, owner in list(_KEPT.items()):
+        if owner is not route:
+            continue
+        _KEPT.pop(protocol, None)
+        loop = protocol._loop
+        if loop.is_closed():
+            continue
+        if loop.is_running() and not _running_here(loop):
+            loop.call_soon_threadsafe(protocol.close)  # the loop's own thread closes it
+        else:
+            protocol.close()
+
+
+def _running_here(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 #: The clients patched here, by the package whose import loads every module a patch needs.

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import _routing
-from ._client_patches import ImportWatcher, client_patches, patches_for
+from ._client_patches import ImportWatcher, client_patches, close_kept_connections, patches_for
 from ._escapes import InterceptionWarning, subprocess_patches, truststore_patches, warn_about_escapes
 from ._late_requests import LateRequestWarning
 from ._patching import adopt, hold, installed, release, repair
@@ -76,6 +76,7 @@ def intercept(
     finally:
         _routing.remove(route)
         release()
+        close_kept_connections(route)  # an aiohttp pool would not see the server's close before reusing them
         servers.close_connections()
         if servers is not target:
             servers.stop()

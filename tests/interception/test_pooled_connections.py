@@ -97,7 +97,9 @@ async def test_aiohttp_session(production: Production, servers: MockServers) -> 
         assert await who(session) == "production"
         with intercept(servers):
             assert await who(session) == "mock"
-    assert len(production.requests) == 1
+            assert await who(session) == "mock"  # the mock's connection, kept in the pool
+        assert await who(session) == "production"  # row 3: not the pool's closed connection to the mock
+    assert len(production.requests) == 2
 
 
 def test_http_client_connection_kept_by_the_caller(production: Production, servers: MockServers) -> None:
