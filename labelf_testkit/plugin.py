@@ -87,12 +87,18 @@ def pytest_configure(config: pytest.Config) -> None:
         start_live_run(config)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.labelf_intercept`` pulls in the ``labelf_intercept`` fixture; with ``httpx_mock`` in the same
-    test, Labelf's hosts are left to the mock; direct users of ``labelf_mock_server`` must agree on one config."""
+    test, Labelf's hosts are left to the mock; direct users of ``labelf_mock_server`` must agree on one config.
+    With ``--labelf-mock-url``, a test that uses the worker's session's credentials in any way (its own fixtures
+    built on ``labelf_credentials`` or ``labelf_target`` too) finds the session open before anything else."""
+    remote = remote_url(config) is not None and not is_live(config)
+    uses_session = {"labelf_credentials", "labelf_target"}
     for item in items:
         if not isinstance(item, pytest.Function):
             continue
+        if remote and uses_session.intersection(item.fixturenames) and "_labelf_remote_open" not in item.fixturenames:
+            item.fixturenames.insert(0, "_labelf_remote_open")
         if item.get_closest_marker("labelf_intercept") and "labelf_intercept" not in item.fixturenames:
             item.fixturenames.append("labelf_intercept")
         if "labelf_intercept" in item.fixturenames and "httpx_mock" in item.fixturenames:

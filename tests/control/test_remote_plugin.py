@@ -102,7 +102,12 @@ def test_4_idles_past_the_timeout():
     time.sleep(3.5)
 
 
-def test_5_the_handle_and_the_early_token(labelf_mock, labelf_http, early_token):
+def test_5_only_a_session_fixture_built_on_the_credentials(labelf_target, early_token):
+    with labelf_target.client(base_url=labelf_target.api_url) as http:
+        assert classify(http, early_token).status_code == 200
+
+
+def test_6_the_handle_and_the_early_token(labelf_mock, labelf_http, early_token):
     assert classify(labelf_http, early_token).status_code == 200
     labelf_mock.inference.assert_called(times=1)
 """
@@ -114,7 +119,7 @@ def test_a_worker_idle_past_the_mocks_timeout_carries_on(pytester: pytest.Pytest
         pytester.makepyfile(_IDLE_RUN)
         args = ("-p", "no:cacheprovider", "-p", "no:randomly", "--labelf-mock-url", served.base_url)
         result = pytester.runpytest_subprocess(*args)
-        result.assert_outcomes(passed=5)
+        result.assert_outcomes(passed=6)
     finally:
         assert served.stop() == 0
     log = served.output()
