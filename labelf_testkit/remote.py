@@ -311,6 +311,7 @@ class RemoteMock(MockAddresses):
         """Clean slate: wall clock, no revocations, faults, scripts, recordings, journal or lifetime override.  A
         session the mock closed after its idle timeout is reopened, with the same id and credentials (a reopened
         session is a clean slate): see :meth:`resume`."""
+        self._models = None  # models a recording brought are gone
         try:
             self._control.call("POST", self._path("/reset"))
         except SessionClosedError:

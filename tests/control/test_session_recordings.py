@@ -13,7 +13,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from labelf_testkit import RemoteMock, connect
+from labelf_testkit import RemoteMock, ScriptError, connect
 from labelf_testkit.mock_server import MockApp, MockConfig, RecordingError, SocketServer, create_app, load_recording
 from labelf_testkit.mock_server.control import ControlledApp, control_openapi
 from tests.recordings.conftest import RECORDING
@@ -190,6 +190,10 @@ def test_the_remote_handle_sends_a_file_or_a_loaded_recording(remote: RemoteMock
         assert http.post("/models/7/inference", json={"texts": ["x"]}, headers=headers).status_code == 400  # strict
         remote.reset()
         assert http.post("/models/7/inference", json={"texts": ["I love it"]}, headers=headers).status_code == 404
+        with pytest.raises(
+            ScriptError, match=r"configured models are '1' \(Sentiment\), '2' \(Support topic\), '3' \(Language\)\.$"
+        ):
+            remote.model(7)  # the model went with the recording
         remote.use_recording(load_recording(recording_file))  # a loaded Recording is sent as JSON
         assert http.post("/models/7/inference", json={"texts": ["I love it"]}, headers=headers).status_code == 200
 
