@@ -91,7 +91,7 @@ def test_1_plans_a_fault(labelf_mock, labelf_http, early_token):
 
 
 def test_2_idles_past_the_timeout():
-    time.sleep(3.5)
+    time.sleep(7)  # more than twice the mock's idle timeout: slow machines stay clear of the edge
 
 
 def test_3_token_and_http_only(labelf_http, labelf_token):
@@ -99,7 +99,7 @@ def test_3_token_and_http_only(labelf_http, labelf_token):
 
 
 def test_4_idles_past_the_timeout():
-    time.sleep(3.5)
+    time.sleep(7)  # more than twice the mock's idle timeout: slow machines stay clear of the edge
 
 
 def test_5_only_a_session_fixture_built_on_the_credentials(labelf_target, early_token):
@@ -114,7 +114,7 @@ def test_6_the_handle_and_the_early_token(labelf_mock, labelf_http, early_token)
 
 
 def test_a_worker_idle_past_the_mocks_timeout_carries_on(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    served = start_served_mock(tmp_path, "--session-idle-timeout", "1.5")
+    served = start_served_mock(tmp_path, "--session-idle-timeout", "3")
     try:
         pytester.makepyfile(_IDLE_RUN)
         args = ("-p", "no:cacheprovider", "-p", "no:randomly", "--labelf-mock-url", served.base_url)
@@ -123,7 +123,7 @@ def test_a_worker_idle_past_the_mocks_timeout_carries_on(pytester: pytest.Pytest
     finally:
         assert served.stop() == 0
     log = served.output()
-    assert log.count("expired") >= 1 and log.count("resumed") == 2, log  # it did expire, twice reopened
+    assert log.count("expired") >= 2 and log.count("resumed") >= 2, log  # it did expire, and was reopened
 
 
 _TWO_WORKERS = """
