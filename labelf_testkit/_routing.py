@@ -11,7 +11,6 @@ root's trailing dot, IDNA spellings such as ``auth。app。labelf。ai``).
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import threading
@@ -19,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .mock_server.internal import LOOPBACK_HOSTS, normalize_host
+from .mock_server.internal import LOOPBACK_HOSTS, ip_address_of, is_localhost_name, normalize_host
 from .servers import MockServers
 
 __all__ = [
@@ -112,31 +111,17 @@ def port_number(port: object) -> int | None:
     return port if isinstance(port, int) else None
 
 
-def is_localhost_name(name: str) -> bool:
-    """``localhost`` or a name under it (RFC 6761 §6.3: always loopback, never asked of a DNS server)."""
-    return name == "localhost" or name.endswith(".localhost")
-
-
 def is_local(name: str) -> bool:
     """Whether ``name`` (normalized) is loopback: a loopback name or address, or the unspecified address."""
     if name in LOOPBACK_HOSTS or is_localhost_name(name):
         return True
-    try:
-        address = ipaddress.ip_address(name.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback or address.is_unspecified
+    address = ip_address_of(name)
+    return address is not None and (address.is_loopback or address.is_unspecified)
 
 
 def is_ip_literal(name: str) -> bool:
     """Whether ``name`` is an IP address (v4 or v6, a zone allowed) rather than a name to resolve."""
-    try:
-        ipaddress.ip_address(name.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
+    return ip_address_of(name) is not None
 
 
 # --- the stack of active routes ------------------------------------------------------------------------------

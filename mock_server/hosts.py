@@ -21,6 +21,8 @@ __all__ = [
     "OLDER_API_HOST",
     "direct_to_loopback",
     "header_host",
+    "ip_address_of",
+    "is_localhost_name",
     "is_loopback_host",
     "normalize_host",
 ]
@@ -57,19 +59,29 @@ def header_host(value: str) -> str:
     return normalize_host(value.rsplit(":", 1)[0] if value.count(":") == 1 else value)
 
 
+def is_localhost_name(name: str) -> bool:
+    """``localhost`` or a name under it (RFC 6761 §6.3: always loopback, never asked of a DNS server)."""
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def ip_address_of(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address an IP literal ``name`` names (a zone ignored, an IPv4-mapped IPv6 address as its IPv4
+    address, RFC 4291 §2.5.5.2), or ``None`` for a name that is not an IP literal."""
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
 def is_loopback_host(host: str) -> bool:
     """Whether ``host`` (a name or an IP literal) names this machine: ``localhost`` and ``*.localhost``
     (RFC 6761 §6.3), ``127.0.0.0/8``, ``::1`` (also IPv4-mapped)."""
     name = normalize_host(host)
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(name.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    address = ip_address_of(name)
+    return is_localhost_name(name) or (address is not None and address.is_loopback)
 
 
 def direct_to_loopback(*urls: str) -> dict[str, None]:

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from .hosts import NEWER_API_HOST as NEWER_API_HOST
     from .hosts import OLDER_API_HOST as OLDER_API_HOST
     from .hosts import direct_to_loopback as direct_to_loopback
+    from .hosts import ip_address_of as ip_address_of
+    from .hosts import is_localhost_name as is_localhost_name
     from .hosts import is_loopback_host as is_loopback_host
     from .hosts import normalize_host as normalize_host
     from .journal import CAPTURE_LIMIT as CAPTURE_LIMIT

@@ -17,13 +17,12 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from starlette.types import Scope
 
-from ..hosts import LABELF_HOSTS, LOOPBACK_HOSTS, header_host
+from ..hosts import LABELF_HOSTS, LOOPBACK_HOSTS, header_host, ip_address_of
 from ._errors import ControlError
 
 __all__ = ["ControlAccess", "is_loopback_address", "serves_labelf_host"]
@@ -33,13 +32,8 @@ _REALM = 'Bearer realm="labelf-control"'
 
 def is_loopback_address(host: str) -> bool:
     """Whether ``host`` (an IP address as a socket reports it) is a loopback address."""
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    address = ip_address_of(host)
+    return address is not None and address.is_loopback
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:
