@@ -77,11 +77,15 @@ def ip_address_of(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
 
 
 def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` (a name or an IP literal) names this machine: ``localhost`` and ``*.localhost``
-    (RFC 6761 §6.3), ``127.0.0.0/8``, ``::1`` (also IPv4-mapped)."""
+    """Whether ``host`` (a name or an IP literal) certainly names this machine: ``localhost``, ``127.0.0.0/8``,
+    ``::1`` (also IPv4-mapped).  Credentials may travel in cleartext to such a host (live runs, the control API).
+
+    A name *under* ``localhost`` is not: RFC 6761 §6.3 says resolvers should answer it with loopback, but a
+    system resolver that does not (glibc without nss-myhostname or systemd-resolved) asks the DNS server, whose
+    answer may be any machine."""
     name = normalize_host(host)
     address = ip_address_of(name)
-    return is_localhost_name(name) or (address is not None and address.is_loopback)
+    return name == "localhost" or (address is not None and address.is_loopback)
 
 
 def direct_to_loopback(*urls: str) -> dict[str, None]:

@@ -57,7 +57,10 @@ def _live_options(parser: argparse.ArgumentParser) -> None:
         type=_count(1),
         default=DEFAULT_MAX_REQUESTS,
         metavar="N",
-        help=f"hard cap on live requests (default {DEFAULT_MAX_REQUESTS}); the mock's are not counted",
+        help=(
+            f"hard cap on requests to the live service, retries included (default {DEFAULT_MAX_REQUESTS}); "
+            "drift's calls to its in-process mock are not counted"
+        ),
     )
 
 

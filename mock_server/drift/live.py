@@ -8,7 +8,6 @@ counted before each one is sent; credentials from the environment only.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import ssl
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..endpoints import API_PREFIX
-from ..hosts import LOOPBACK_HOSTS, direct_to_loopback, normalize_host
+from ..hosts import direct_to_loopback, is_loopback_host
 from .compare import Answer
 
 __all__ = ["DEFAULT_MAX_REQUESTS", "DriftError", "LiveCap", "LiveService", "credentials_from_env", "live_url"]
@@ -48,22 +47,12 @@ class LiveCap:
         self.spent += 1
 
 
-def _loopback(host: str) -> bool:
-    host = normalize_host(host)
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def live_url(option: str, url: str) -> str:
     """``url`` without a trailing ``/`` (nor ``/v2``: paths carry it), if it is https or loopback http."""
     parts = urlsplit(url)
     if parts.scheme not in {"https", "http"} or not parts.hostname:
         raise DriftError(f"{option} {url!r} is not an http(s) URL; expected e.g. https://auth.app.labelf.ai")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise DriftError(
             f"{option} {url!r} is plain http to a non-loopback host; live runs use https (or http to 127.0.0.1)"
         )

@@ -10,6 +10,7 @@ import socket
 
 import pytest
 
+from labelf_testkit.live import require_tls_or_loopback
 from tests.conftest import start_served_mock
 
 SUITE = ("-p", "no:cacheprovider", "--pyargs", "labelf_testkit.contract_tests", "--labelf-target=live")
@@ -112,3 +113,14 @@ def test_ca_bundle_reaches_every_client(pytester: pytest.Pytester, monkeypatch: 
     assert result.ret == 0, result.stdout.str()[-3000:]
     outcomes, _notes, _document = _outcomes(pytester)
     assert outcomes["SCHEMA-001"] == outcomes["SCHEMA-002"] == "pass"  # schemathesis' requests session trusted it
+
+
+@pytest.mark.parametrize("url", ["http://evil.localhost:8080", "http://localhost.example", "http://10.0.0.1"])
+def test_plain_http_to_a_name_that_may_not_be_loopback_is_refused(url: str) -> None:
+    with pytest.raises(pytest.UsageError, match="a live target must use https"):
+        require_tls_or_loopback(url, "--labelf-auth-url")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2", "https://x.test"])
+def test_https_or_plain_http_to_loopback_is_accepted(url: str) -> None:
+    require_tls_or_loopback(url, "--labelf-auth-url")
