@@ -33,7 +33,7 @@ from importlib.machinery import ModuleSpec
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._routing import Route, UnroutableRequestError, current, is_localhost_name
+from ._routing import Route, UnroutableRequestError, blocked, current, is_local, is_localhost_name
 from ._uvloop_patches import uvloop_patches
 from .mock_server.internal import normalize_host
 
@@ -118,6 +118,19 @@ def _stale(route: Route, sock: Any) -> bool:
         return True
 
 
+def _check_proxied(host: object, port: object, via: str) -> None:
+    """Stop a request about to go through a proxy to ``host``: a Labelf host never goes to a proxy, and with
+    ``block_other_hosts`` neither does another non-loopback host (the proxy would reach it for us)."""
+    route = current()
+    if route is None:
+        return
+    if route.takes(host):
+        raise _proxied(host, via)
+    name = normalize_host(host.decode("ascii", "replace") if isinstance(host, bytes) else str(host))
+    if route.block and not is_local(name):
+        raise blocked(name, port, route.hosts, via=via)
+
+
 def _proxied(host: object, via: str) -> UnroutableRequestError:
     return UnroutableRequestError(
         f"labelf-testkit stopped a request to {normalize_host(str(host))!r} through a proxy ({via}): while "
@@ -141,23 +154,31 @@ def _http_client() -> list[_Patch]:
     cls = _stdlib_http_connection()
     if cls is None:
         return []
-    putrequest, tunnel = cls.__dict__["putrequest"], cls.__dict__["_tunnel"]
+    putrequest = cls.__dict__["putrequest"]
 
     def patched_putrequest(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         route = current()
         if route is not None:
-            if "://" in url and route.takes(_host(url)) and not route.takes(self.host):
-                raise _proxied(_host(url), f"{self.host}:{self.port}")  # an absolute-form request to a proxy
+            target = _host(url) if "://" in url else ""
+            if target and normalize_host(target) != normalize_host(self.host) and not route.takes(self.host):
+                _check_proxied(target, urlsplit(url).port, f"{self.host}:{self.port}")  # absolute form, to a proxy
             if self.sock is not None and route.takes(self.host) and _stale(route, self.sock):
                 self.close()  # opened before interception: reconnect, through interception
         return putrequest(self, method, url, *args, **kwargs)
 
+    return [(cls, "putrequest", patched_putrequest), _tunnel_patch(cls)]
+
+
+def _tunnel_patch(cls: Any) -> _Patch:
+    """``cls._tunnel``, which sends ``CONNECT host:port`` to a proxy, checked first (``http.client``'s, and
+    urllib3's own copy of it, which urllib3 2 keeps for the Python versions before a fix to it)."""
+    tunnel = cls.__dict__["_tunnel"]
+
     def patched_tunnel(self: Any) -> Any:
-        if _routed(self._tunnel_host) is not None:
-            raise _proxied(self._tunnel_host, f"CONNECT through {self.host}:{self.port}")
+        _check_proxied(self._tunnel_host, self._tunnel_port, f"CONNECT through {self.host}:{self.port}")
         return tunnel(self)
 
-    return [(cls, "putrequest", patched_putrequest), (cls, "_tunnel", patched_tunnel)]
+    return (cls, "_tunnel", patched_tunnel)
 
 
 def _urllib() -> list[_Patch]:
@@ -189,7 +210,9 @@ def _urllib3() -> list[_Patch]:
             return True
         return bool(original(conn))
 
-    return [(pool, "is_connection_dropped", is_connection_dropped)]
+    connection = sys.modules["urllib3.connection"].HTTPConnection
+    own_tunnel = [_tunnel_patch(connection)] if "_tunnel" in vars(connection) else []
+    return [(pool, "is_connection_dropped", is_connection_dropped), *own_tunnel]
 
 
 def _is_proxy_transport(transport: Any) -> bool:
@@ -243,8 +266,7 @@ def _httpcore() -> list[_Patch]:
         original = cls.__dict__[name]
 
         def check(request: Any) -> None:
-            if _routed(request.url.host.decode("ascii")) is not None:
-                raise _proxied(request.url.host.decode("ascii"), "an httpcore proxy")
+            _check_proxied(request.url.host, request.url.port, "an httpcore proxy")
 
         if name.startswith("handle_async"):
 
@@ -314,8 +336,7 @@ def _aiohttp() -> list[_Patch]:
         return protocol
 
     async def _create_proxy_connection(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
-        if _routed(req.url.host) is not None:
-            raise _proxied(req.url.host, f"aiohttp proxy {req.proxy}")
+        _check_proxied(req.url.host, req.url.port, f"aiohttp proxy {req.proxy}")
         return await via_proxy(self, req, *args, **kwargs)
 
     return [

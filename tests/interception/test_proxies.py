@@ -9,7 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -27,6 +27,7 @@ BASIC = "Basic " + base64.b64encode(b"CLIENT_ID:CLIENT_SECRET").decode()
 FORM = {"Authorization": BASIC, "Content-Type": "application/x-www-form-urlencoded"}
 GRANT = b"grant_type=client_credentials"
 OTHER = "http://elsewhere.example/"
+OTHER_TLS = "https://elsewhere.example/"
 
 ENVIRONMENTS = {
     "upper": ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"),
@@ -53,19 +54,35 @@ def proxied_env(request: pytest.FixtureRequest, proxy: RecordingProxy, monkeypat
 
 
 @pytest.fixture(params=[False, True], ids=["pass-other-hosts", "block-other-hosts"])
-def mock(request: pytest.FixtureRequest, proxied_env: str) -> Iterator[RunningMock]:
-    with start_mock(intercept=True, block_other_hosts=request.param) as running:
+def block(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+@pytest.fixture
+def mock(block: bool, proxied_env: str) -> Iterator[RunningMock]:
+    with start_mock(intercept=True, block_other_hosts=block) as running:
         yield running
 
 
-def _control(proxy: RecordingProxy) -> None:
-    """The environment's proxy is in use: a request to another host reaches it."""
-    assert requests.get(OTHER, timeout=5).status_code == 502
-    assert any(line.startswith(f"GET {OTHER}") for line in proxy.seen), proxy.seen
+def _other_host(block: bool, proxy: RecordingProxy, send: Callable[[], int]) -> None:
+    """Another host through the environment's proxy: the proxy sees it and answers 502 (the control: the proxy is
+    in use), or, while other hosts are blocked, ``BlockedRequestError`` before the proxy sees a byte (it would
+    reach the host for us)."""
+    if block:
+        with pytest.raises(BlockedRequestError, match=r"blocked a connection to 'elsewhere\.example'"):
+            send()
+        assert not any("elsewhere.example" in line for line in proxy.seen), proxy.seen
+    else:
+        try:
+            assert send() == 502
+        except (requests.RequestException, httpx.HTTPError, urllib.error.URLError, OSError) as error:
+            assert "502" in str(error)  # https: the proxy refused the CONNECT tunnel with its 502
+        assert any("elsewhere.example" in line for line in proxy.seen), proxy.seen
 
 
-def test_requests(mock: RunningMock, proxy: RecordingProxy) -> None:
-    _control(proxy)
+def test_requests(mock: RunningMock, proxy: RecordingProxy, block: bool) -> None:
+    _other_host(block, proxy, lambda: requests.get(OTHER, timeout=5).status_code)
+    _other_host(block, proxy, lambda: requests.get(OTHER_TLS, timeout=5).status_code)
     assert requests.post(TOKEN_URL, data=GRANT, headers=FORM, timeout=5).status_code == 200
     assert requests.get(PLAIN_URL, headers={"Authorization": BASIC}, timeout=5).status_code == 401
     with requests.Session() as session:  # explicit proxies in code are passed over too
@@ -75,15 +92,16 @@ def test_requests(mock: RunningMock, proxy: RecordingProxy) -> None:
     assert proxy.labelf_requests() == []
 
 
-def test_httpx_sync(mock: RunningMock, proxy: RecordingProxy) -> None:
+def test_httpx_sync(mock: RunningMock, proxy: RecordingProxy, block: bool) -> None:
     with httpx.Client() as client:
         assert client.post(TOKEN_URL, content=GRANT, headers=FORM).status_code == 200
         assert client.get(PLAIN_URL, headers={"Authorization": BASIC}).status_code == 401
-        assert client.get(OTHER).status_code == 502  # the control: the proxy answers
+        _other_host(block, proxy, lambda: client.get(OTHER).status_code)
+        _other_host(block, proxy, lambda: client.get(OTHER_TLS).status_code)
     with httpx.Client(proxy=proxy.url) as explicit:
         assert explicit.post(TOKEN_URL, content=GRANT, headers=FORM).status_code == 200
     assert len(mock.journal) == 3
-    assert proxy.labelf_requests() == [] and proxy.seen
+    assert proxy.labelf_requests() == []
 
 
 @pytest.mark.anyio
@@ -95,8 +113,11 @@ async def test_httpx_async(mock: RunningMock, proxy: RecordingProxy) -> None:
     assert proxy.labelf_requests() == []
 
 
-def test_urllib(mock: RunningMock, proxy: RecordingProxy) -> None:
+def test_urllib(mock: RunningMock, proxy: RecordingProxy, block: bool) -> None:
     opener = urllib.request.build_opener()  # reads the environment's proxies now
+    if mock_env_has_http_proxy():  # urllib reads HTTP(S)_PROXY, not ALL_PROXY
+        _other_host(block, proxy, lambda: _urllib_status(opener, OTHER))
+        _other_host(block, proxy, lambda: _urllib_status(opener, OTHER_TLS))
     with opener.open(urllib.request.Request(TOKEN_URL, data=GRANT, headers=FORM), timeout=5) as response:
         assert response.status == 200
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -107,21 +128,39 @@ def test_urllib(mock: RunningMock, proxy: RecordingProxy) -> None:
     assert proxy.labelf_requests() == []
 
 
+def _urllib_status(opener: urllib.request.OpenerDirector, url: str) -> int:
+    try:
+        with opener.open(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+    except urllib.error.URLError as error:  # a refused tunnel: urllib wraps what http.client raised
+        if isinstance(error.reason, BaseException):
+            raise error.reason from None
+        raise
+
+
 def mock_env_has_http_proxy() -> bool:
     return any(os.environ.get(name) for name in ("HTTP_PROXY", "http_proxy"))
 
 
 @pytest.mark.anyio
-async def test_aiohttp_trust_env(mock: RunningMock, proxy: RecordingProxy) -> None:
+async def test_aiohttp_trust_env(mock: RunningMock, proxy: RecordingProxy, block: bool) -> None:
     async with aiohttp.ClientSession(trust_env=True) as session:
         async with session.post(TOKEN_URL, data=GRANT, headers=FORM) as response:
             assert response.status == 200
         async with session.get(PLAIN_URL, headers={"Authorization": BASIC}) as response:
             assert response.status == 401
         if mock_env_has_http_proxy():  # aiohttp reads HTTP(S)_PROXY, not ALL_PROXY
-            async with session.get(OTHER) as response:  # the control: the proxy answers 502
-                assert response.status == 502
-            assert proxy.seen
+            if block:
+                with pytest.raises(BlockedRequestError, match="through a proxy"):
+                    await session.get(OTHER)
+                assert proxy.seen == []
+            else:
+                async with session.get(OTHER) as response:  # the control: the proxy answers 502
+                    assert response.status == 502
+                assert proxy.seen
     assert len(mock.journal) == 2
     assert proxy.labelf_requests() == []
 
@@ -217,3 +256,17 @@ def test_clients_imported_during_interception_are_patched_before_their_first_req
     script.write_text(LATE_IMPORT)
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("block_other_hosts", [False, True])
+def test_a_urllib3_proxy_manager_tunnel_to_labelf_is_stopped_before_the_proxy_sees_it(
+    proxy: RecordingProxy, block_other_hosts: bool
+) -> None:
+    import urllib3
+
+    with start_mock(intercept=True, block_other_hosts=block_other_hosts), urllib3.ProxyManager(proxy.url) as manager:
+        with pytest.raises(interception.UnroutableRequestError, match=r"CONNECT through 127\.0\.0\.1"):
+            manager.request("POST", TOKEN_URL, body=GRANT, headers=FORM, retries=False)
+        with pytest.raises(interception.UnroutableRequestError, match="through a proxy"):
+            manager.request("GET", PLAIN_URL, headers={"Authorization": BASIC}, retries=False)
+    assert proxy.seen == []
