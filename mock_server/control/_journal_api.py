@@ -116,14 +116,14 @@ async def count_calls(request: Request) -> Response:
     return answer({"route": route, "count": len(found), "calls": views})
 
 
-def _verdict_answer(verdict: Verdict) -> Response:
+def _verdict_answer(verdict: Verdict, received: int) -> Response:
     body = {
         "ok": verdict.ok,
         "count": verdict.count,
         "message": verdict.message,
         "calls": [str(entry) for entry in verdict.calls],
         "near_misses": [miss.view() for miss in verdict.misses],
-        "report": verdict.report(),
+        "report": verdict.report(received),
     }
     return answer(body, 200 if verdict.ok else 409)
 
@@ -140,13 +140,13 @@ async def verify(request: Request) -> Response:
         route = _route_of(fields, required=True)
         assert route is not None  # noqa: S101 - required
         times = fields.integer("times", None, minimum=0, nullable=True) if check == "called" else 0
-        return _verdict_answer(_called(entries, route, times, fields))
+        return _verdict_answer(_called(entries, route, times, fields), len(entries))
     if check == "token_fetched":
         times = (await read_body(request, ["times"])).integer("times", 1, minimum=0)
-        return _verdict_answer(_token_fetched(entries, times or 0))
+        return _verdict_answer(_token_fetched(entries, times or 0), len(entries))
     if check == "api_calls_used_latest_token":
         await read_body(request, [])
-        return _verdict_answer(_latest_token(entries))
+        return _verdict_answer(_latest_token(entries), len(entries))
     if check == "no_requests":
         await read_body(request, [])
         ok = not entries
@@ -156,7 +156,8 @@ async def verify(request: Request) -> Response:
                 "No requests were received." if ok else f"Expected no requests, but the mock received {len(entries)}.",
                 len(entries),
                 tuple(entries),
-            )
+            ),
+            len(entries),
         )
     if check == "all_faults_used":
         await read_body(request, [])

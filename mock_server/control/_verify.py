@@ -78,14 +78,25 @@ class Verdict:
     calls: tuple[JournalEntry, ...] = ()
     misses: tuple[NearMiss, ...] = ()
 
-    def report(self) -> str:
-        """The failure as text: the message, then each near miss and how it differs."""
+    def report(self, received: int) -> str:
+        """The failure as text: the message, then each near miss and how it differs; or, when the session
+        (``received`` requests in its journal) received nothing at all, where its requests may have gone."""
         lines = [self.message]
         if self.misses:
             lines.append("Closest requests received:")
             for miss in self.misses:
                 lines.append(f"  - {miss.entry} — differs: {'; '.join(miss.differs)}")
+        elif not self.ok and received == 0:
+            lines.append(NOTHING_RECEIVED)
         return "\n".join(lines)
+
+
+#: What a failed verification adds when its session's journal is empty.
+NOTHING_RECEIVED = (
+    "This session received no request at all. A request is journaled in the session whose client id, token or "
+    "API key it carries: one sent with the built-in clients (CLIENT_ID) goes to the default session, one with "
+    "another session's credentials to that session (docs/guide/sessions.md)."
+)
 
 
 def unused_report(faults: Sequence[Fault], entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:

@@ -140,6 +140,18 @@ def test_verify_called_passes_and_fails_with_near_misses(http: httpx.Client) -> 
     assert "differs: match_json" in body["report"]
 
 
+def test_a_failed_verification_on_an_empty_session_says_where_requests_go(http: httpx.Client) -> None:
+    session = http.post("/__labelf/sessions", json={}).json()
+    control = f"/__labelf/sessions/{session['id']}"
+    token_of(http)  # sent as the built-in client: journaled in the default session, not this one
+    failed = http.post(f"{control}/verify/called", json={"route": "token"})
+    assert failed.status_code == 409
+    assert failed.json()["report"].splitlines()[1].startswith("This session received no request at all.")
+    assert "CLIENT_ID" in failed.json()["report"] and "docs/guide/sessions.md" in failed.json()["report"]
+    with_requests = http.post(f"{DEFAULT}/verify/called", json={"route": "inference"}).json()["report"]
+    assert "received no request" not in with_requests and "Closest requests received:" in with_requests
+
+
 def test_verify_not_called_and_the_journal_checks(http: httpx.Client) -> None:
     assert http.post(f"{DEFAULT}/verify/no_requests").status_code == 200
     token = token_of(http)
