@@ -127,9 +127,7 @@ class Fields:
         value = self.data[name]
         if value is None and nullable:
             return None
-        low = "" if minimum is None else f" from {minimum}"
-        high = "" if maximum is None else f" to {maximum}"
-        what = f"an integer{low}{high}{' or null' if nullable else ''}"
+        what = f"an integer{_bounds(minimum, maximum)}{', or null' if nullable else ''}"
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -145,11 +143,11 @@ class Fields:
                 raise bad_field(name, f"{name} is required.")
             return default
         value = self.data[name]
-        bounds = f"from {minimum:g}" + ("" if maximum is None else f" to {maximum:g}")
+        bounds = _bounds(minimum, maximum)
         if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
-            raise bad_field(name, f"{name} takes a number {bounds}, got {_short(value)}.")
+            raise bad_field(name, f"{name} takes a number{bounds}, got {_short(value)}.")
         if value < minimum or (maximum is not None and value > maximum):
-            raise bad_field(name, f"{name} takes a number {bounds}, got {value:g}.")
+            raise bad_field(name, f"{name} takes a number{bounds}, got {value:.15g}.")
         return float(value)
 
     def text(self, name: str, default: str | None = None, *, choices: Iterable[str] | None = None) -> str:
@@ -240,3 +238,13 @@ class Fields:
             for name in MATCH_FIELDS
             if name in self.data and not (name in optional and self.data[name] is None)
         }
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    """`` from 1 to 5``, `` of at least 1``, `` of at most 5`` or nothing; every digit shown (``:.15g``: a
+    bound such as the year 9999's epoch second reads 253402300799, not 2.53402e+11)."""
+    if minimum is not None and maximum is not None:
+        return f" from {minimum:.15g} to {maximum:.15g}"
+    if minimum is not None:
+        return f" of at least {minimum:.15g}"
+    return "" if maximum is None else f" of at most {maximum:.15g}"

@@ -207,3 +207,12 @@ def test_control_requests_are_never_journaled(http: httpx.Client, controlled: Co
     plan(http, kind="fail", route="token")
     assert len(controlled.mock.journal) == 0
     assert json.loads(http.get(f"{DEFAULT}/journal").text)["total"] == 0
+
+
+def test_range_refusals_read_as_a_person_writes_them(http: httpx.Client) -> None:
+    times = http.post(f"{DEFAULT}/faults", json={"kind": "fail", "route": "token", "status": 503, "times": 0})
+    assert times.status_code == 400
+    assert times.json()["message"] == "times takes an integer of at least 1, or null, got 0."
+    at = http.post(f"{DEFAULT}/clock/freeze", json={"at": 1e12})
+    assert at.status_code == 400
+    assert at.json()["message"] == "at takes a number from 0 to 253402300799, got 1000000000000."
