@@ -106,31 +106,21 @@ def test_the_node_example_runs(served_mock: ServedMock, tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, "503 200\n"), result.stderr
 
 
-def test_the_connect_example_prints_the_scripted_answer(served_mock: ServedMock, tmp_path: Path) -> None:
+def _run_example(name: str, served_mock: ServedMock, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the docs' Python example ``name`` against the served mock, from a folder holding every example."""
     write_examples(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "remote_connect.py"],
-        cwd=tmp_path,
-        env=_env(served_mock),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    return subprocess.run(
+        [sys.executable, name], cwd=tmp_path, env=_env(served_mock), capture_output=True, text=True, timeout=60
     )
+
+
+def test_the_connect_example_prints_the_scripted_answer(served_mock: ServedMock, tmp_path: Path) -> None:
+    result = _run_example("remote_connect.py", served_mock, tmp_path)
     assert (result.returncode, result.stdout) == (0, "{'label': 'positive', 'score': 0.97}\n"), result.stderr
 
 
 def test_the_resume_example_reopens_the_session(served_mock: ServedMock, tmp_path: Path) -> None:
-    write_examples(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "remote_resume.py"],
-        cwd=tmp_path,
-        env=_env(served_mock),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _run_example("remote_resume.py", served_mock, tmp_path)
     assert result.returncode == 0, result.stderr
     timeout, closed = result.stdout.splitlines()
     assert timeout == "600.0" and closed.startswith("No open session '") and "expired after 600 s idle" in closed
