@@ -131,6 +131,12 @@ def _check_proxied(host: object, port: object, via: str) -> None:
         raise blocked(name, port, route.hosts, via=via)
 
 
+def _where(proxy_url: str) -> str:
+    """A proxy URL as ``host:port`` only: its user and password are never shown."""
+    parts = urlsplit(proxy_url if "//" in proxy_url else f"//{proxy_url}")
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
 def _proxied(host: object, via: str) -> UnroutableRequestError:
     return UnroutableRequestError(
         f"labelf-testkit stopped a request to {normalize_host(str(host))!r} through a proxy ({via}): while "
@@ -185,7 +191,12 @@ def _urllib() -> list[_Patch]:
     original = urllib.request.proxy_bypass
 
     def proxy_bypass(host: str, *args: Any, **kwargs: Any) -> Any:
-        return True if _routed(_host(host)) is not None else original(host, *args, **kwargs)
+        if _routed(_host(host)) is not None:
+            return True
+        bypassed = original(host, *args, **kwargs)
+        if not bypassed:  # urllib asks only when a proxy is set for the scheme: the request goes to it
+            _check_proxied(_host(host), urlsplit(f"//{host}").port, "the environment's proxy")
+        return bypassed
 
     return [(urllib.request, "proxy_bypass", proxy_bypass)]
 
@@ -195,7 +206,12 @@ def _requests() -> list[_Patch]:
     original = adapters.__dict__["select_proxy"]
 
     def select_proxy(url: Any, proxies: Any) -> Any:
-        return None if _routed(_host(url)) is not None else original(url, proxies)
+        if _routed(_host(url)) is not None:
+            return None
+        proxy = original(url, proxies)
+        if proxy:
+            _check_proxied(_host(url), urlsplit(url).port, f"proxy {_where(proxy)}")
+        return proxy
 
     return [(adapters, "select_proxy", select_proxy)]
 
@@ -230,7 +246,10 @@ def _httpx() -> list[_Patch]:
 
         def _transport_for_url(self: Any, url: Any) -> Any:
             if _routed(url.host) is None:
-                return original(self, url)
+                transport = original(self, url)
+                if _is_proxy_transport(transport):
+                    _check_proxied(url.host, url.port, "an httpx proxy")
+                return transport
             for pattern, transport in self._mounts.items():  # as httpx does, passing over proxies
                 if pattern.matches(url) and not _is_proxy_transport(transport):
                     return self._transport if transport is None else transport
@@ -305,7 +324,9 @@ def _aiohttp() -> list[_Patch]:
     def get_env_proxy_for_url(url: Any) -> Any:
         if _routed(url.host) is not None:
             raise LookupError("labelf-testkit: Labelf's hosts bypass proxies while interception is active")
-        return env_proxy(url)
+        proxy, auth = env_proxy(url)  # LookupError when no proxy applies
+        _check_proxied(url.host, url.port, f"proxy {_where(str(proxy))}")
+        return proxy, auth
 
     async def _get(self: Any, key: Any, *args: Any, **kwargs: Any) -> Any:
         while True:
@@ -336,7 +357,7 @@ def _aiohttp() -> list[_Patch]:
         return protocol
 
     async def _create_proxy_connection(self: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
-        _check_proxied(req.url.host, req.url.port, f"aiohttp proxy {req.proxy}")
+        _check_proxied(req.url.host, req.url.port, f"aiohttp proxy {_where(str(req.proxy))}")
         return await via_proxy(self, req, *args, **kwargs)
 
     return [

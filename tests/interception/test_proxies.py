@@ -270,3 +270,44 @@ def test_a_urllib3_proxy_manager_tunnel_to_labelf_is_stopped_before_the_proxy_se
         with pytest.raises(interception.UnroutableRequestError, match="through a proxy"):
             manager.request("GET", PLAIN_URL, headers={"Authorization": BASIC}, retries=False)
     assert proxy.seen == []
+
+
+DEAD_PROXY = "http://user:proxy-secret@127.0.0.1:9"  # nothing listens on port 9 (discard)
+
+
+@pytest.fixture
+def dead_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name.lower(), raising=False)
+        monkeypatch.setenv(name, DEAD_PROXY if name != "NO_PROXY" else "")
+
+
+def _blocked_before_the_proxy(error: pytest.ExceptionInfo[BlockedRequestError]) -> None:
+    message = str(error.value)
+    assert "blocked a connection to 'elsewhere.example'" in message and "through a proxy" in message
+    assert "proxy-secret" not in message  # the proxy's credentials are never shown
+
+
+@pytest.mark.usefixtures("dead_proxy_env")
+@pytest.mark.parametrize("url", [OTHER, OTHER_TLS])
+def test_blocking_refuses_another_host_at_the_choice_of_a_proxy_even_a_dead_one(url: str) -> None:
+    with start_mock(intercept=True, block_other_hosts=True):
+        with pytest.raises(BlockedRequestError) as by_requests:
+            requests.get(url, timeout=5)
+        _blocked_before_the_proxy(by_requests)
+        with httpx.Client() as client, pytest.raises(BlockedRequestError) as by_httpx:
+            client.get(url)
+        _blocked_before_the_proxy(by_httpx)
+        with pytest.raises(BlockedRequestError) as by_urllib:
+            urllib.request.build_opener().open(url, timeout=5)
+        _blocked_before_the_proxy(by_urllib)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("dead_proxy_env")
+async def test_blocking_refuses_another_host_at_aiohttp_s_choice_of_a_proxy() -> None:
+    with start_mock(intercept=True, block_other_hosts=True):
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            with pytest.raises(BlockedRequestError) as error:
+                await session.get(OTHER_TLS)
+    _blocked_before_the_proxy(error)
