@@ -210,7 +210,7 @@ def _requests() -> list[_Patch]:
             return None
         proxy = original(url, proxies)
         if proxy:
-            _check_proxied(_host(url), urlsplit(url).port, f"proxy {_where(proxy)}")
+            _check_proxied(_host(url), urlsplit(url).port, _where(proxy))
         return proxy
 
     return [(adapters, "select_proxy", select_proxy)]
@@ -325,7 +325,7 @@ def _aiohttp() -> list[_Patch]:
         if _routed(url.host) is not None:
             raise LookupError("labelf-testkit: Labelf's hosts bypass proxies while interception is active")
         proxy, auth = env_proxy(url)  # LookupError when no proxy applies
-        _check_proxied(url.host, url.port, f"proxy {_where(str(proxy))}")
+        _check_proxied(url.host, url.port, _where(str(proxy)))
         return proxy, auth
 
     async def _get(self: Any, key: Any, *args: Any, **kwargs: Any) -> Any:

@@ -96,8 +96,9 @@ def blocked(name: str, port: object, hosts: frozenset[str], via: str = "") -> Bl
     """The error for a connection to ``name`` (through the proxy ``via``, if given) while other hosts are
     blocked."""
     through = f" through a proxy ({via}), which would have reached it; nothing was sent to the proxy" if via else ""
+    on_port = "" if port is None else f" (port {port})"  # None: the URL's scheme's default
     return BlockedRequestError(
-        f"labelf-testkit blocked a connection to {name!r} (port {port}){through}: while other hosts are blocked, "
+        f"labelf-testkit blocked a connection to {name!r}{on_port}{through}: while other hosts are blocked, "
         f"only Labelf's hosts ({', '.join(sorted(hosts))}) are reached, and they go to the mock. "
         "Allow other hosts with @pytest.mark.labelf_intercept(block_other_hosts=False); reach the mock "
         "directly at labelf_mock.base_url."

@@ -286,6 +286,7 @@ def _blocked_before_the_proxy(error: pytest.ExceptionInfo[BlockedRequestError]) 
     message = str(error.value)
     assert "blocked a connection to 'elsewhere.example'" in message and "through a proxy" in message
     assert "proxy-secret" not in message  # the proxy's credentials are never shown
+    assert "port None" not in message  # a URL without a port: the scheme's default, not "None"
 
 
 @pytest.mark.usefixtures("dead_proxy_env")
