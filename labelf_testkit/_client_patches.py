@@ -33,7 +33,7 @@ from importlib.machinery import ModuleSpec
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._routing import Route, UnroutableRequestError, blocked, current, is_local, is_localhost_name
+from ._routing import Route, UnroutableRequestError, blocked, current, is_local
 from ._uvloop_patches import uvloop_patches
 from .mock_server.internal import normalize_host
 
@@ -341,10 +341,8 @@ def _aiohttp() -> list[_Patch]:
 
     async def _resolve_host(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
         route = current()
-        address = route.address(host, port) if route is not None else None  # raises for a blocked host
-        if address is None and route is not None and route.block and is_localhost_name(normalize_host(host)):
-            address = ("127.0.0.1", port)  # never asked of aiohttp's resolver (aiodns would ask a DNS server)
-        if address is None:  # not ours: aiohttp's own resolver
+        address = route.connect_address(host, port) if route is not None else None  # raises for a blocked host
+        if address is None:  # not ours: aiohttp's own resolver (a localhost name never reaches it while blocking)
             return await resolve(self, host, port, *args, **kwargs)
         return [{"hostname": host, "host": address[0], "port": address[1], "family": socket.AF_INET, "proto": 0,
                  "flags": socket.AI_NUMERICHOST}]  # fmt: skip

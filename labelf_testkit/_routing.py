@@ -81,6 +81,15 @@ class Route:
             raise blocked(name, port, self.hosts)
         return None
 
+    def connect_address(self, host: str, port: Any, *, ipv6: bool = False) -> tuple[str, Any] | None:
+        """Where a connection to ``host:port`` goes instead: the mock for a Labelf name (as :meth:`address`),
+        loopback for a ``localhost`` name while other hosts are blocked (never handed to a resolver, which could
+        ask a DNS server: RFC 6761 §6.3), ``None`` to leave it alone; raises for another host while blocking."""
+        address = self.address(host, port)
+        if address is None and self.block and is_localhost_name(normalize_host(host)):
+            return ("::1" if ipv6 else "127.0.0.1", port)
+        return address
+
     def serves(self, peer: object) -> bool:
         """Whether ``peer`` (a socket's ``getpeername()``) is one of this route's mock servers."""
         if not isinstance(peer, tuple) or len(peer) < 2:
@@ -120,11 +129,6 @@ def is_local(name: str) -> bool:
         return True
     address = ip_address_of(name)
     return address is not None and (address.is_loopback or address.is_unspecified)
-
-
-def is_ip_literal(name: str) -> bool:
-    """Whether ``name`` is an IP address (v4 or v6, a zone allowed) rather than a name to resolve."""
-    return ip_address_of(name) is not None
 
 
 # --- the stack of active routes ------------------------------------------------------------------------------

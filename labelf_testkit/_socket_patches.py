@@ -24,7 +24,6 @@ from ._routing import (
     UnroutableRequestError,
     blocked,
     current,
-    is_ip_literal,
     is_local,
     is_localhost_name,
     loopback_answers,
@@ -115,18 +114,8 @@ def _gethostbyname() -> list[_Patch]:
 
 def _connect_address(route: Route, sock: socket.socket, address: tuple[Any, ...]) -> tuple[Any, ...]:
     """The address to connect to instead of ``address`` (a name is resolved here, not inside C)."""
-    host, port = address[0], address[1]
-    name = normalize_host(host)
-    if is_ip_literal(name):
-        if route.block and not is_local(name):
-            raise blocked(name, port, route.hosts)
-        return address
-    mock = route.address(name, port)  # raises for a blocked name
-    if mock is not None:
-        return (mock[0], mock[1], *address[2:])
-    if route.block and is_localhost_name(name):
-        return ("::1" if sock.family == socket.AF_INET6 else "127.0.0.1", port, *address[2:])
-    return address
+    instead = route.connect_address(address[0], address[1], ipv6=sock.family == socket.AF_INET6)  # raises if blocked
+    return address if instead is None else (*instead, *address[2:])
 
 
 def _connect() -> list[_Patch]:

@@ -26,7 +26,7 @@ import sys
 from typing import Any
 
 from . import _late_requests as late
-from ._routing import blocked, current, is_ip_literal, is_local, is_localhost_name
+from ._routing import blocked, current, is_local
 from .mock_server.internal import normalize_host
 
 __all__ = ["uvloop_patches"]
@@ -39,19 +39,12 @@ def _address(host: Any, port: Any, kwargs: dict[str, Any]) -> tuple[Any, Any]:
     route = current()
     if route is None or not isinstance(host, str):
         return host, port
-    name = normalize_host(host)
-    if is_ip_literal(name):
-        if route.block and not is_local(name):
-            raise blocked(name, port, route.hosts)
+    instead = route.connect_address(host, port)  # raises for a blocked host
+    if instead is None:
         return host, port
-    mock = route.address(name, port)  # raises for a blocked name
-    if mock is not None:
-        if kwargs.get("ssl") and kwargs.get("server_hostname") is None:
-            kwargs["server_hostname"] = host  # the certificate is checked for the name the caller asked for
-        return mock
-    if route.block and is_localhost_name(name):
-        return "127.0.0.1", port
-    return host, port
+    if route.takes(host) and kwargs.get("ssl") and kwargs.get("server_hostname") is None:
+        kwargs["server_hostname"] = host  # the certificate is checked for the name the caller asked for
+    return instead
 
 
 def _check_remote(remote_addr: Any) -> None:
